@@ -1,0 +1,6 @@
+namespace KvCertPending
+{
+    internal static class Placeholder
+    {
+    }
+}

@@ -1,0 +1,5 @@
+namespace KvCertPending.Hosting;
+
+internal static class Placeholder
+{
+}
