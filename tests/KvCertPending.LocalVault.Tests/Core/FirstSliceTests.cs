@@ -78,6 +78,8 @@ public sealed class FirstSliceTests : IClassFixture<CoreVaultFixture>
 
         var x5c = await _vault.SignWithLocalCaAsync(operation.Properties.Csr);
         var merged = (await _vault.Client.MergeCertificateAsync(new MergeCertificateOptions("manual-one", x5c))).Value;
+        Assert.NotNull(merged.Properties.Version);
+        Assert.NotNull(merged.KeyId);
 
         Assert.True(merged.Properties.Enabled);
         using var leaf = X509CertificateLoader.LoadCertificate(merged.Cer);

@@ -141,6 +141,7 @@ public sealed class SurfaceTests : IClassFixture<CoreVaultFixture>
         await AssertBadRequestAsync(HttpMethod.Post, "certificates/good-name/create", "{\"policy\":{\"x509_props\":{\"subject\":\"not a dn ===\"}}}");
         await AssertBadRequestAsync(HttpMethod.Post, "certificates/good-name/pending/merge", "{\"x5c\":[\"!!notbase64\"]}");
         await AssertBadRequestAsync(HttpMethod.Post, "certificates/good-name/pending/merge", "{\"x5c\":[]}");
+        await AssertBadRequestAsync(HttpMethod.Post, "certificates/good-name/pending/merge", "{\"x5c\":[\"aGVsbG8sIG5vdCBhIGNlcnRpZmljYXRl\"]}");
     }
 
     [Fact]
