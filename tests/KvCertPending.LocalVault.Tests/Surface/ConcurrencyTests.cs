@@ -1,0 +1,194 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using KvCertPending.LocalVault.Tests.Infrastructure;
+using Xunit;
+
+namespace KvCertPending.LocalVault.Tests.Surface;
+
+/// <summary>Races: one create wins, one operation on a pending object wins, no lost update under parallel load.</summary>
+[Collection(SurfaceCollection.Name)]
+public sealed class ConcurrencyTests(VaultFixture fixture)
+{
+    private const int Racers = 12;
+
+    private VaultConnection Vault => fixture.Vault;
+
+    [Fact]
+    public async Task RacingCreates_OneAccepted_RestConflict()
+    {
+        string name = Names.New("race");
+        using var start = new SemaphoreSlim(0);
+        Task<RawResponse>[] racers = Enumerable.Range(0, Racers).Select(async i =>
+        {
+            await start.WaitAsync();
+            return await Vault.Raw.PostAsync($"/certificates/{name}/create", new JsonObject { ["policy"] = Policies.Manual($"CN=racer{i}") });
+        }).ToArray();
+        start.Release(Racers);
+        RawResponse[] responses = await Task.WhenAll(racers);
+
+        RawResponse winner = Assert.Single(responses, r => r.Status == HttpStatusCode.Accepted);
+        foreach (RawResponse loser in responses.Where(r => r != winner))
+        {
+            KvAssert.Error(loser, HttpStatusCode.Conflict, "Conflict");
+        }
+
+        // The pending object is the winner's.
+        RawResponse pending = await Vault.GetPendingAsync(name);
+        Assert.True(JsonNode.DeepEquals(winner.Json, pending.Json), pending.Body);
+
+        int versions = 0;
+        await foreach (Azure.Security.KeyVault.Certificates.CertificateProperties _ in Vault.Certificates.GetPropertiesOfCertificateVersionsAsync(name))
+        {
+            versions++;
+        }
+
+        Assert.Equal(1, versions);
+    }
+
+    [Fact]
+    public async Task RacingDeletes_ExactlyOneWins()
+    {
+        string name = Names.New("rdel");
+        JsonObject created = await Vault.CreateRawAsync(name, Policies.Manual());
+        using var start = new SemaphoreSlim(0);
+        Task<RawResponse>[] racers = Enumerable.Range(0, Racers).Select(async _ =>
+        {
+            await start.WaitAsync();
+            return await Vault.Raw.DeleteAsync($"/certificates/{name}/pending");
+        }).ToArray();
+        start.Release(Racers);
+        RawResponse[] responses = await Task.WhenAll(racers);
+
+        RawResponse winner = Assert.Single(responses, r => r.Status == HttpStatusCode.OK);
+        Assert.True(JsonNode.DeepEquals(created, winner.Json));
+        foreach (RawResponse loser in responses.Where(r => r != winner))
+        {
+            // A loser either collided with the winner (409 Conflict) or came after it (404 PendingCertificateNotFound).
+            JsonObject error = KvAssert.ClientError(loser);
+            string code = error["code"]!.GetValue<string>();
+            Assert.True(
+                (loser.Status == HttpStatusCode.Conflict && code == "Conflict") || (loser.Status == HttpStatusCode.NotFound && code == "PendingCertificateNotFound"),
+                loser.ToString());
+        }
+
+        KvAssert.Error(await Vault.GetPendingAsync(name), HttpStatusCode.NotFound, "PendingCertificateNotFound");
+    }
+
+    [Fact]
+    public async Task RacingPatchAndDelete_OneDeleteWins_EveryOtherAnswerAllowed()
+    {
+        // The spec allows a clean serialisation: PATCHes before the DELETE succeed (200), those after it 404;
+        // a collision is 409 Conflict. Never a 5xx, never two deletes, never a half state.
+        string name = Names.New("rmix");
+        await Vault.CreateRawAsync(name, Policies.Manual());
+        using var start = new SemaphoreSlim(0);
+        Task<(bool IsDelete, RawResponse Response)>[] racers = Enumerable.Range(0, Racers).Select(async i =>
+        {
+            await start.WaitAsync();
+            bool isDelete = i % 3 == 0;
+            RawResponse response = isDelete
+                ? await Vault.Raw.DeleteAsync($"/certificates/{name}/pending")
+                : await Vault.Raw.PatchAsync($"/certificates/{name}/pending", new JsonObject { ["cancellation_requested"] = true });
+            return (isDelete, response);
+        }).ToArray();
+        start.Release(Racers);
+        (bool IsDelete, RawResponse Response)[] results = await Task.WhenAll(racers);
+
+        Assert.Single(results, r => r.IsDelete && r.Response.Status == HttpStatusCode.OK);
+        foreach ((bool isDelete, RawResponse response) in results)
+        {
+            if (response.Status == HttpStatusCode.OK)
+            {
+                KvAssert.PendingShape(response.Object, "inProgress");
+                continue;
+            }
+
+            JsonObject error = KvAssert.ClientError(response);
+            string code = error["code"]!.GetValue<string>();
+            Assert.True(
+                (response.Status == HttpStatusCode.Conflict && code == "Conflict") || (response.Status == HttpStatusCode.NotFound && code == "PendingCertificateNotFound"),
+                $"{(isDelete ? "DELETE" : "PATCH")}: {response}");
+        }
+
+        KvAssert.Error(await Vault.GetPendingAsync(name), HttpStatusCode.NotFound, "PendingCertificateNotFound");
+    }
+
+    [Fact]
+    public async Task RacingMerges_ExactlyOneCompletes()
+    {
+        string name = Names.New("rmrg");
+        JsonObject created = await Vault.CreateRawAsync(name, Policies.Manual("CN=rmrg"));
+        using var ca = new TestCa();
+        X509Certificate2[] leaves = Enumerable.Range(0, 6).Select(_ => ca.Sign(Convert.FromBase64String(KvAssert.Str(created, "csr")))).ToArray();
+        try
+        {
+            using var start = new SemaphoreSlim(0);
+            Task<RawResponse>[] racers = leaves.Select(async leaf =>
+            {
+                await start.WaitAsync();
+                return await Vault.Raw.PostAsync($"/certificates/{name}/pending/merge", Chains.X5c(ca.Chain(leaf)));
+            }).ToArray();
+            start.Release(leaves.Length);
+            RawResponse[] responses = await Task.WhenAll(racers);
+
+            RawResponse winner = Assert.Single(responses, r => r.Status == HttpStatusCode.Created);
+            foreach (RawResponse loser in responses.Where(r => r != winner))
+            {
+                KvAssert.ClientError(loser);
+            }
+
+            RawResponse bundle = await Vault.Raw.GetAsync($"/certificates/{name}");
+            Assert.Equal(KvAssert.Str(winner.Json, "cer"), KvAssert.Str(bundle.Json, "cer"));
+            Assert.Equal(KvAssert.Str(winner.Json, "id"), KvAssert.Str(bundle.Json, "id"));
+        }
+        finally
+        {
+            foreach (X509Certificate2 leaf in leaves)
+            {
+                leaf.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ParallelLifecycles_OnManyNames_NoLostUpdate()
+    {
+        const int count = 16;
+        string prefix = Names.New("par");
+        string[] names = Enumerable.Range(0, count).Select(i => $"{prefix}-{i}").ToArray();
+        using var ca = new TestCa();
+
+        async Task<(string Name, string Cer, string Tag)> LifecycleAsync(string name, int i)
+        {
+            JsonObject created = await Vault.CreateRawAsync(name, Policies.Manual($"CN={name}"));
+            using X509Certificate2 leaf = ca.Sign(Convert.FromBase64String(KvAssert.Str(created, "csr")));
+            RawResponse merged = await Vault.Raw.PostAsync($"/certificates/{name}/pending/merge", Chains.X5c(ca.Chain(leaf)));
+            Assert.True(merged.Status == HttpStatusCode.Created, $"{name}: {merged}");
+            string version = KvAssert.Str(merged.Json, "id").Split('/')[^1];
+            string tag = $"t{i}";
+            RawResponse updated = await Vault.Raw.PatchAsync($"/certificates/{name}/{version}", new JsonObject { ["tags"] = new JsonObject { ["n"] = tag } });
+            Assert.True(updated.Status == HttpStatusCode.OK, $"{name}: {updated}");
+            return (name, Convert.ToBase64String(leaf.RawData), tag);
+        }
+
+        (string Name, string Cer, string Tag)[] results = await Task.WhenAll(names.Select((n, i) => LifecycleAsync(n, i)));
+
+        foreach ((string name, string cer, string tag) in results)
+        {
+            JsonNode bundle = (await Vault.Raw.GetAsync($"/certificates/{name}")).Json;
+            Assert.Equal(cer, KvAssert.Str(bundle, "cer"));
+            Assert.Equal(tag, KvAssert.Str(bundle["tags"], "n"));
+            Assert.True(bundle["attributes"]!["enabled"]!.GetValue<bool>());
+            Assert.Equal("completed", KvAssert.Str((await Vault.GetPendingAsync(name)).Json, "status"));
+        }
+
+        var listed = new HashSet<string>();
+        await foreach (Azure.Security.KeyVault.Certificates.CertificateProperties properties in Vault.Certificates.GetPropertiesOfCertificatesAsync())
+        {
+            listed.Add(properties.Name);
+        }
+
+        Assert.Subset(listed, names.ToHashSet());
+    }
+}
