@@ -52,13 +52,8 @@ public sealed class IssuerTests(VaultFixture fixture)
         Assert.DoesNotContain("another-secret", patched.Body, StringComparison.Ordinal);
         Assert.Equal("acct-3", KvAssert.Str(patched.Json["credentials"], "account_id"));
 
-        var listed = new List<string>();
-        await foreach (IssuerProperties properties in Vault.Certificates.GetPropertiesOfIssuersAsync())
-        {
-            listed.Add(properties.Name);
-        }
-
-        Assert.Contains(name, listed);
+        List<IssuerProperties> listed = await Vault.Certificates.GetPropertiesOfIssuersAsync().ToListAsync();
+        Assert.Contains(name, listed.Select(i => i.Name));
         RawResponse list = await Vault.Raw.GetAsync("/certificates/issuers");
         Assert.DoesNotContain(Password, list.Body, StringComparison.Ordinal);
 

@@ -128,11 +128,7 @@ public sealed class CryptoTests(VaultFixture fixture)
         RawResponse bundleAfter = await Vault.Raw.GetAsync($"/certificates/{name}");
         Assert.True(JsonNode.DeepEquals(bundleBefore.Json, bundleAfter.Json), bundleAfter.Body);
 
-        var versions = new List<CertificateProperties>();
-        await foreach (CertificateProperties v in Vault.Certificates.GetPropertiesOfCertificateVersionsAsync(name))
-        {
-            versions.Add(v);
-        }
+        List<CertificateProperties> versions = await Vault.Certificates.GetPropertiesOfCertificateVersionsAsync(name).ToListAsync();
 
         Assert.Single(versions);
         Assert.False(versions[0].Enabled);

@@ -73,17 +73,8 @@ public sealed class SurfaceTests(VaultFixture fixture)
         Assert.NotNull(item["x5t"]);
 
         // Through the SDK: includePending decides whether pending certificates show.
-        var withPending = new HashSet<string>();
-        await foreach (CertificateProperties properties in Vault.Certificates.GetPropertiesOfCertificatesAsync(includePending: true))
-        {
-            withPending.Add(properties.Name);
-        }
-
-        var withoutPending = new HashSet<string>();
-        await foreach (CertificateProperties properties in Vault.Certificates.GetPropertiesOfCertificatesAsync(includePending: false))
-        {
-            withoutPending.Add(properties.Name);
-        }
+        var withPending = (await Vault.Certificates.GetPropertiesOfCertificatesAsync(includePending: true).ToListAsync()).Select(p => p.Name).ToHashSet();
+        var withoutPending = (await Vault.Certificates.GetPropertiesOfCertificatesAsync(includePending: false).ToListAsync()).Select(p => p.Name).ToHashSet();
 
         Assert.Subset(withPending, completed.Concat(pending).ToHashSet());
         Assert.Subset(withoutPending, completed.ToHashSet());
@@ -103,11 +94,7 @@ public sealed class SurfaceTests(VaultFixture fixture)
         await Vault.CreateRawAsync(name, Policies.Self("CN=v2"));
         await Vault.WaitForFinalAsync(name);
 
-        var versions = new List<CertificateProperties>();
-        await foreach (CertificateProperties properties in Vault.Certificates.GetPropertiesOfCertificateVersionsAsync(name))
-        {
-            versions.Add(properties);
-        }
+        List<CertificateProperties> versions = await Vault.Certificates.GetPropertiesOfCertificateVersionsAsync(name).ToListAsync();
 
         Assert.Equal(2, versions.Count);
         Assert.All(versions, v => Assert.Matches("^[0-9a-f]{32}$", v.Version));
@@ -266,13 +253,8 @@ public sealed class SurfaceTests(VaultFixture fixture)
         DeletedCertificate got = await Vault.Certificates.GetDeletedCertificateAsync(name);
         Assert.Equal(deleted.RecoveryId, got.RecoveryId);
 
-        var listed = new List<string>();
-        await foreach (DeletedCertificate item in Vault.Certificates.GetDeletedCertificatesAsync())
-        {
-            listed.Add(item.Name);
-        }
-
-        Assert.Contains(name, listed);
+        List<DeletedCertificate> listed = await Vault.Certificates.GetDeletedCertificatesAsync().ToListAsync();
+        Assert.Contains(name, listed.Select(d => d.Name));
 
         RawResponse conflict = await Vault.Raw.PostAsync($"/certificates/{name}/create", new JsonObject { ["policy"] = Policies.Self() });
         JsonObject error = KvAssert.Error(conflict, HttpStatusCode.Conflict, "Conflict");
