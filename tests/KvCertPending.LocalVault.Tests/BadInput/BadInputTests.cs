@@ -40,7 +40,6 @@ public sealed class BadInputTests(VaultFixture fixture)
         { "subject without type", "{\"policy\":{\"x509_props\":{\"subject\":\"=contoso\"},\"issuer\":{\"name\":\"Self\"}}}" },
         { "subject unknown attribute", "{\"policy\":{\"x509_props\":{\"subject\":\"XYZZY=1\"},\"issuer\":{\"name\":\"Self\"}}}" },
         { "subject empty RDN", "{\"policy\":{\"x509_props\":{\"subject\":\"CN=a,,O=b\"},\"issuer\":{\"name\":\"Self\"}}}" },
-        { "unknown issuer", "{\"policy\":{\"x509_props\":{\"subject\":\"CN=x\"},\"issuer\":{\"name\":\"no-such-issuer-anywhere\"}}}" },
     };
 
     public static TheoryData<string> BadNames => new()
@@ -88,6 +87,7 @@ public sealed class BadInputTests(VaultFixture fixture)
         })
         {
             RawResponse response = await Vault.Raw.SendAsync(method, path, body);
+            Assert.True(response.StatusCode is >= 400 and < 500, $"{method} {path}: {response}");
             JsonObject error = KvAssert.ClientError(response);
             Assert.True(response.Status == HttpStatusCode.BadRequest && error["code"]!.GetValue<string>() == "BadParameter", $"{method} {path}: {response}");
         }
@@ -120,7 +120,8 @@ public sealed class BadInputTests(VaultFixture fixture)
             ["tags"] = new JsonObject { ["blob"] = new string('x', 5 * 1024 * 1024) },
         };
 
-        RawResponse response = await Vault.Raw.PostAsync($"/certificates/{name}/create", body);
+        // Expect: 100-continue lets the vault refuse on Content-Length before the body is sent.
+        RawResponse response = await Vault.Raw.PostAsync($"/certificates/{name}/create", body, r => r.Headers.ExpectContinue = true);
         KvAssert.ClientError(response);
         await before.AssertUnchangedAsync(Vault, name, "an oversize body");
     }
@@ -151,18 +152,24 @@ public sealed class BadInputTests(VaultFixture fixture)
             ("truncated DER", $"{{\"x5c\":[\"{Convert.ToBase64String(leaf.RawData[..(leaf.RawData.Length / 2)])}\"]}}", false),
         };
 
+        var failures = new List<string>();
         foreach ((string label, string body, bool x5cMessage) in cases)
         {
             RawResponse response = await Vault.Raw.SendAsync(HttpMethod.Post, $"/certificates/{name}/pending/merge", body);
-            JsonObject error = KvAssert.ClientError(response);
-            Assert.True(response.Status == HttpStatusCode.BadRequest && error["code"]!.GetValue<string>() == "BadParameter", $"{label}: {response}");
-            if (x5cMessage)
+            string? code = response.StatusCode is >= 400 and < 500 ? KvAssert.ClientError(response)["code"]!.GetValue<string>() : null;
+            if (response.Status != HttpStatusCode.BadRequest || code != "BadParameter")
             {
-                Assert.StartsWith("Property x5c has invalid value", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+                failures.Add($"{label}: {response}");
+            }
+            else if (x5cMessage && !response.Json["error"]!["message"]!.GetValue<string>().StartsWith("Property x5c has invalid value", StringComparison.Ordinal))
+            {
+                failures.Add($"{label}: message {response.Body}");
             }
 
             await before.AssertUnchangedAsync(Vault, name, label);
         }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
 
         // The good chain still merges.
         Assert.Equal(HttpStatusCode.Created, (await Vault.Raw.PostAsync($"/certificates/{name}/pending/merge", Chains.X5c(ca.Chain(leaf)))).Status);
@@ -201,6 +208,7 @@ public sealed class BadInputTests(VaultFixture fixture)
         })
         {
             RawResponse response = await Vault.Raw.PostAsync($"/certificates/{name}/import", body);
+            Assert.True(response.StatusCode is >= 400 and < 500, $"{label}: {response}");
             JsonObject error = KvAssert.ClientError(response);
             Assert.True(response.Status == HttpStatusCode.BadRequest, $"{label}: {response}");
             Assert.DoesNotContain("right-password", response.Body, StringComparison.Ordinal);

@@ -29,7 +29,8 @@ internal sealed class TestCa : IDisposable
         CertificateRequest request = CertificateRequest.LoadSigningRequest(
             csrDer,
             HashAlgorithmName.SHA256,
-            CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
+            CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions,
+            RSASignaturePadding.Pkcs1);
         return request.Create(Root, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(validityDays), NewSerial());
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Security.KeyVault.Certificates;
 using Azure.Security.KeyVault.Secrets;
@@ -28,12 +29,14 @@ internal sealed class VaultConnection : IDisposable
         disposables.Add(certificateHandler);
         disposables.Add(secretHandler);
 
-        Certificates = new CertificateClient(server.VaultUri, Credential, new CertificateClientOptions
+        var certificateOptions = new CertificateClientOptions
         {
             DisableChallengeResourceVerification = true,
             Transport = new HttpClientTransport(certificateHandler),
             Retry = { MaxRetries = 0 },
-        });
+        };
+        certificateOptions.AddPolicy(Recorder, HttpPipelinePosition.PerRetry);
+        Certificates = new CertificateClient(server.VaultUri, Credential, certificateOptions);
         Secrets = new SecretClient(server.VaultUri, Credential, new SecretClientOptions
         {
             DisableChallengeResourceVerification = true,
@@ -47,6 +50,9 @@ internal sealed class VaultConnection : IDisposable
     public LocalVaultServer Server { get; }
 
     public FakeTokenCredential Credential { get; }
+
+    /// <summary>What the certificate client really exchanged with the vault.</summary>
+    public ResponseRecorder Recorder { get; } = new();
 
     public CertificateClient Certificates { get; }
 

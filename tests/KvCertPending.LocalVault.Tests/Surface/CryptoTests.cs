@@ -115,9 +115,10 @@ public sealed class CryptoTests(VaultFixture fixture)
 
         RawResponse refused = await Vault.Raw.PostAsync($"/certificates/{name}/pending/merge", Chains.X5c(ca.Chain(unrelated)));
         JsonObject error = KvAssert.Error(refused, HttpStatusCode.BadRequest, "BadParameter");
-        Assert.Equal(
+        Assert.StartsWith(
             "The public key of the end-entity certificate in the specified X.509 certificate content does not match the public part of the specified private key",
-            error["message"]!.GetValue<string>().TrimEnd('.'));
+            error["message"]!.GetValue<string>(),
+            StringComparison.Ordinal);
 
         RequestFailedException sdk = await Assert.ThrowsAsync<RequestFailedException>(
             () => Vault.Certificates.MergeCertificateAsync(new MergeCertificateOptions(name, ca.Chain(unrelated))));
