@@ -16,8 +16,7 @@ internal static class CertificateFactory
         var request = Build(policy, key);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
-        var notBefore = created.AddSeconds(-600);
-        var notAfter = created.AddMonths(policy.X509Props?.ValidityMonths ?? 12);
+        var (notBefore, notAfter) = Validity(policy, created);
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
         var generator = key switch
@@ -30,6 +29,10 @@ internal static class CertificateFactory
         return certificate.RawData;
     }
 
+    /// <summary>Key Vault's validity window: from <paramref name="created"/> - 600 s for validity_months.</summary>
+    public static (DateTimeOffset NotBefore, DateTimeOffset NotAfter) Validity(PolicyModel policy, DateTimeOffset created) =>
+        (created.AddSeconds(-600), created.AddMonths(policy.X509Props?.ValidityMonths ?? 12));
+
     private static CertificateRequest Build(PolicyModel policy, AsymmetricAlgorithm key)
     {
         var x509 = policy.X509Props!;
@@ -41,8 +44,9 @@ internal static class CertificateFactory
             _ => throw new InvalidOperationException("Unsupported key type."),
         };
 
-        if (x509.Sans is { } sans)
+        if (PolicyRules.HasSans(x509.Sans))
         {
+            var sans = x509.Sans!;
             var builder = new SubjectAlternativeNameBuilder();
             sans.DnsNames?.ForEach(builder.AddDnsName);
             sans.Emails?.ForEach(builder.AddEmailAddress);

@@ -44,6 +44,8 @@ internal static class VaultApplication
         builder.Services.AddSingleton<Simulations>();
         builder.Services.AddSingleton<CertificateCreation>();
         builder.Services.AddSingleton<PendingOperations>();
+        builder.Services.AddSingleton<CertificateMaintenance>();
+        builder.Services.AddSingleton<CertificateImport>();
         builder.Services.AddHostedService<IssuanceWorker>();
         builder.Services.AddRouting();
 
@@ -57,6 +59,8 @@ internal static class VaultApplication
         PendingEndpoints.Map(app);
         CertificateEndpoints.Map(app);
         IssuerEndpoints.Map(app);
+        DeletedCertificateEndpoints.Map(app);
+        SecretEndpoints.Map(app);
         ManagementEndpoints.Map(app);
         app.Use(NotFound);
         return app;

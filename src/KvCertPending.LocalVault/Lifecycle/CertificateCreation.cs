@@ -75,6 +75,7 @@ internal sealed class CertificateCreation
         }
     }
 
+    /// <summary>A new, not yet issued version: disabled, with the planned validity window, as the service shows it.</summary>
     public static VersionRecord NewVersion(string name, PolicyModel policy, System.Security.Cryptography.AsymmetricAlgorithm key, long now, Dictionary<string, string>? tags) => new()
     {
         Name = name,
@@ -82,6 +83,8 @@ internal sealed class CertificateCreation
         Enabled = false,
         Created = now,
         Updated = now,
+        NotBefore = CertificateFactory.Validity(policy, DateTimeOffset.FromUnixTimeSeconds(now)).NotBefore.ToUnixTimeSeconds(),
+        Expires = CertificateFactory.Validity(policy, DateTimeOffset.FromUnixTimeSeconds(now)).NotAfter.ToUnixTimeSeconds(),
         KeyType = KeyMaterial.FamilyOf(key),
         PrivateKey = KeyMaterial.Export(key),
         Exportable = policy.KeyProps?.Exportable ?? true,

@@ -105,6 +105,7 @@ public sealed class FirstSliceTests : IAsyncLifetime
     public async Task NamedIssuerHonouringCancellationEndsCancelled()
     {
         await _vault.Client.CreateIssuerAsync(new CertificateIssuer("mydigicert", "DigiCert") { AccountId = "acct", Password = "not-echoed" });
+        _vault.Server.SetIssuerSimulation("mydigicert", new IssuerSimulation(TimeSpan.FromMinutes(5), IssuerOutcome.Issue, HonourCancellation: true));
         var operation = await _vault.Client.StartCreateCertificateAsync("issued-one", new CertificatePolicy("mydigicert", "CN=issued") { CertificateType = "OV-SSL" });
 
         await operation.CancelAsync();
