@@ -12,7 +12,7 @@ namespace KvCertPending.LocalVault.Tests.BadInput;
 public sealed class InputSweepTests(VaultFixture fixture, ITestOutputHelper output)
 {
     private const int Seed = 20261123;
-    private const int Requests = 400;
+    private const int Requests = 600;
 
     private VaultConnection Vault => fixture.Vault;
 
@@ -24,6 +24,9 @@ public sealed class InputSweepTests(VaultFixture fixture, ITestOutputHelper outp
         await Vault.CreateRawAsync(pending, Policies.Manual());
         await Vault.CreateRawAsync(done, Policies.Self());
         await Vault.WaitForFinalAsync(done);
+        string untouched = Names.New("swu");
+        await Vault.CreateRawAsync(untouched, Policies.Self());
+        JsonObject untouchedBefore = await Vault.WaitForFinalAsync(untouched);
 
         var generator = new RequestMutator(Seed, [pending, done]);
         var failures = new List<string>();
@@ -48,7 +51,7 @@ public sealed class InputSweepTests(VaultFixture fixture, ITestOutputHelper outp
             {
                 failures.Add($"#{i} {response.StatusCode} for {request}: {response.Body}");
             }
-            else if (response.StatusCode >= 400 && request.Method != HttpMethod.Head && !IsShapedError(response))
+            else if (response.StatusCode >= 400 && request.Method != HttpMethod.Head && !RejectedByKestrel(request, response) && !IsShapedError(response))
             {
                 failures.Add($"#{i} unshaped {response.StatusCode} for {request}: {response.Body}");
             }
@@ -57,15 +60,22 @@ public sealed class InputSweepTests(VaultFixture fixture, ITestOutputHelper outp
         output.WriteLine($"Sweep seed {Seed}: {tried} inputs tried; statuses: {string.Join(", ", statuses.Select(s => $"{s.Key}x{s.Value}"))}");
         Console.WriteLine($"[vault input sweep] seed {Seed}: {tried} inputs tried");
 
-        // The process still answers, and what was there is still there.
+        Assert.True(failures.Count == 0, $"{failures.Count} of {tried} inputs failed:\n" + string.Join("\n", failures.Take(25)));
+        Assert.True(tried >= Requests * 9 / 10, $"only {tried} of {Requests} inputs could be sent");
+
+        // The process still answers, and what the sweep did not touch is as it was.
         RawResponse alive = await Vault.Raw.GetAsync("/certificates?maxresults=1");
         Assert.Equal(HttpStatusCode.OK, alive.Status);
-        RawResponse stillDone = await Vault.Raw.GetAsync($"/certificates/{done}/pending");
-        Assert.True(stillDone.Status == HttpStatusCode.OK, stillDone.ToString());
-
-        Assert.True(tried >= Requests * 9 / 10, $"only {tried} of {Requests} inputs could be sent");
-        Assert.True(failures.Count == 0, $"{failures.Count} of {tried} inputs failed:\n" + string.Join("\n", failures.Take(25)));
+        RawResponse stillThere = await Vault.GetPendingAsync(untouched);
+        Assert.True(JsonNode.DeepEquals(untouchedBefore, stillThere.Json), stillThere.ToString());
     }
+
+    /// <summary>
+    /// A NUL byte in the path is refused by Kestrel itself (400, empty body) before any application code runs: the
+    /// vault cannot shape that answer, and it is still a 4xx with no state change.
+    /// </summary>
+    private static bool RejectedByKestrel(SweepRequest request, RawResponse response) =>
+        response.Status == HttpStatusCode.BadRequest && response.Body.Length == 0 && request.Path.Contains("%00", StringComparison.Ordinal);
 
     private static bool IsShapedError(RawResponse response)
     {
