@@ -78,6 +78,16 @@ public sealed class IssuerTests(VaultFixture fixture)
             "CertificateIssuerNotFound");
     }
 
+    [Theory]
+    [InlineData("bad_issuer")]
+    [InlineData("a.b")]
+    public async Task InvalidIssuerName_BadParameter(string badName)
+    {
+        var body = new JsonObject { ["provider"] = "DigiCert" };
+        KvAssert.Error(await Vault.Raw.PutAsync($"/certificates/issuers/{badName}", body), HttpStatusCode.BadRequest, "BadParameter");
+        KvAssert.Error(await Vault.Raw.GetAsync($"/certificates/issuers/{badName}"), HttpStatusCode.BadRequest, "BadParameter");
+    }
+
     [Fact]
     public async Task IssuerWithoutProvider_IsBadParameter()
     {

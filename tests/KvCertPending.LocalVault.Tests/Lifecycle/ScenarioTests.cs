@@ -171,6 +171,22 @@ public sealed class ScenarioTests(VaultFixture fixture)
     }
 
     [Fact]
+    public async Task S05_NoPendingObject_EveryPendingVerbIsNotFound()
+    {
+        string never = Names.New("s05n");
+        KvAssert.Error(await Vault.GetPendingAsync(never), HttpStatusCode.NotFound, "PendingCertificateNotFound");
+        KvAssert.Error(
+            await Vault.Raw.PatchAsync($"/certificates/{never}/pending", new JsonObject { ["cancellation_requested"] = true }),
+            HttpStatusCode.NotFound,
+            "PendingCertificateNotFound");
+        KvAssert.Error(await Vault.Raw.DeleteAsync($"/certificates/{never}/pending"), HttpStatusCode.NotFound, "PendingCertificateNotFound");
+        using var ca = new TestCa();
+        using X509Certificate2 leaf = ca.SignUnrelated("CN=never");
+        KvAssert.Error(await Vault.Raw.PostAsync($"/certificates/{never}/pending/merge", Chains.X5c(ca.Chain(leaf))), HttpStatusCode.NotFound, "PendingCertificateNotFound");
+        KvAssert.Error(await Vault.Raw.GetAsync($"/certificates/{never}"), HttpStatusCode.NotFound, "CertificateNotFound");
+    }
+
+    [Fact]
     public async Task S06_CreateOrImport_WhileInProgress_Conflict_ThenOverwriteWhenFinished()
     {
         string name = Names.New("s06");
