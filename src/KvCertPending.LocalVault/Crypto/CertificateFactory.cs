@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using KvCertPending.LocalVault.Http;
 using KvCertPending.LocalVault.Model;
 
 namespace KvCertPending.LocalVault.Crypto;
@@ -8,7 +9,18 @@ namespace KvCertPending.LocalVault.Crypto;
 internal static class CertificateFactory
 {
     /// <summary>The DER PKCS#10 request: subject, SANs, EKUs and key usages from the policy.</summary>
-    public static byte[] CreateCsr(PolicyModel policy, AsymmetricAlgorithm key) => Build(policy, key).CreateSigningRequest();
+    /// <exception cref="VaultException">400 BadParameter when the policy's values cannot be encoded.</exception>
+    public static byte[] CreateCsr(PolicyModel policy, AsymmetricAlgorithm key)
+    {
+        try
+        {
+            return Build(policy, key).CreateSigningRequest();
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException)
+        {
+            throw VaultErrors.BadParameter("The policy's x509_props could not be encoded into a certificate request: check the subject, subject alternative names and EKU OIDs.");
+        }
+    }
 
     /// <summary>A self-signed certificate valid from <paramref name="created"/> - 600 s for the policy's validity.</summary>
     public static byte[] CreateSelfSigned(PolicyModel policy, AsymmetricAlgorithm key, DateTimeOffset created)

@@ -31,7 +31,7 @@ internal sealed class ImportReader : IDisposable
         {
             return pem || value.TrimStart().StartsWith("-----BEGIN", StringComparison.Ordinal) ? ReadPem(value, password) : ReadPfx(value, password);
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException)
         {
             throw VaultErrors.BadParameter("The specified certificate content could not be read: it is not a valid PFX or PEM, or the password is wrong.");
         }

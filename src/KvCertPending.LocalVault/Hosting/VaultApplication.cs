@@ -21,7 +21,7 @@ internal static class VaultApplication
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("KvCertPending.LocalVault.Requests", LogLevel.Information);
+        builder.Logging.AddFilter("KvCertPending.LocalVault.Requests", options.LogRequests ? LogLevel.Information : LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -39,6 +39,7 @@ internal static class VaultApplication
             }
         });
 
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
         builder.Services.AddSingleton(core);
         builder.Services.AddSingleton<IKeyFactory>(keys);
         builder.Services.AddSingleton<Simulations>();
@@ -50,7 +51,11 @@ internal static class VaultApplication
         builder.Services.AddRouting();
 
         var app = builder.Build();
-        app.Use(RequestLog.InvokeAsync);
+        if (options.LogRequests)
+        {
+            app.Use(RequestLog.InvokeAsync);
+        }
+
         app.Use(RequestIdentity.InvokeAsync);
         app.Use(PathNormalization.InvokeAsync);
         app.Use(BearerChallenge.InvokeAsync);

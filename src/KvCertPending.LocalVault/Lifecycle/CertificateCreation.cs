@@ -27,7 +27,10 @@ internal sealed class CertificateCreation
         var issuerName = policy.Issuer!.Name!;
         var (provider, simulation) = ResolveIssuer(issuerName);
 
-        using var key = await _core.Keys.CreateAsync(PolicyRules.KeySpecOf(policy), cancellationToken).ConfigureAwait(false);
+        var latest = existing is null || policy.KeyProps!.ReuseKey != true ? null : _core.Database.Read(tx => tx.GetLatestVersion(name));
+        using var key = latest is not null && latest.KeyType == PolicyRules.KeySpecOf(policy).Family
+            ? KeyMaterial.Import(latest.KeyType, latest.PrivateKey)
+            : await _core.Keys.CreateAsync(PolicyRules.KeySpecOf(policy), cancellationToken).ConfigureAwait(false);
         var csr = CertificateFactory.CreateCsr(policy, key);
 
         using var held = await _core.Locks.TryEnterAsync(name).ConfigureAwait(false) ?? throw VaultErrors.ConcurrentCertificateChange(name);

@@ -38,6 +38,7 @@ public sealed class CoreVault : IAsyncDisposable
             Port = 0,
             DataDirectory = dataDirectory,
             RetryAfterSeconds = 0,
+            LogRequests = false,
             DefaultSimulation = new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Issue, HonourCancellation: true),
         });
         return new CoreVault(server, dataDirectory);
