@@ -19,6 +19,7 @@ internal static class VaultHost
             Port = 0,
             DataDirectory = dataDirectory,
             RetryAfterSeconds = 1,
+            LogRequests = false,
             DefaultSimulation = new IssuerSimulation(ShortDelay, IssuerOutcome.Issue, HonourCancellation: true),
         });
 

@@ -51,7 +51,7 @@ public sealed class InFlightTests(VaultFixture fixture)
     public async Task OverwrittenRequest_OldCaAnswerDoesNotTouchTheNewOne()
     {
         // A cancelled request is not inProgress, so a new create overwrites it; the old CA answer must not land on the new one.
-        string issuer = await Vault.CreateIssuerAsync(delaySeconds: CaDelaySeconds, honourCancellation: true);
+        string issuer = await Vault.CreateIssuerAsync(delaySeconds: CaDelaySeconds * 4, honourCancellation: true);
         string name = Names.New("fly-over");
         await Vault.CreateRawAsync(name, Policies.With(issuer));
         await Vault.Raw.PatchAsync($"/certificates/{name}/pending", new JsonObject { ["cancellation_requested"] = true });

@@ -49,7 +49,7 @@ public sealed class IssuerOutcomeTests(VaultFixture fixture)
     [Fact]
     public async Task CancellationHonoured_BecomesCancelled_ThenMergeAllowed()
     {
-        string issuer = await Vault.CreateIssuerAsync(delaySeconds: 3, honourCancellation: true);
+        string issuer = await Vault.CreateIssuerAsync(delaySeconds: 20, honourCancellation: true);
         string name = Names.New("chon");
         JsonObject created = await Vault.CreateRawAsync(name, Policies.With(issuer, "CN=chon.contoso.com"));
 
@@ -78,7 +78,7 @@ public sealed class IssuerOutcomeTests(VaultFixture fixture)
     [Fact]
     public async Task CancellationNotHonoured_CompletesAnyway()
     {
-        string issuer = await Vault.CreateIssuerAsync(delaySeconds: 1, honourCancellation: false);
+        string issuer = await Vault.CreateIssuerAsync(delaySeconds: 3, honourCancellation: false);
         string name = Names.New("cnot");
         await Vault.CreateRawAsync(name, Policies.With(issuer));
 

@@ -124,7 +124,7 @@ public sealed class ScenarioTests(VaultFixture fixture)
     [Fact]
     public async Task S04_GetPending_Cancelled()
     {
-        string issuer = await Vault.CreateIssuerAsync(delaySeconds: 3, honourCancellation: true);
+        string issuer = await Vault.CreateIssuerAsync(delaySeconds: 20, honourCancellation: true);
         string name = Names.New("s04c");
         await Vault.CreateRawAsync(name, Policies.With(issuer));
 
