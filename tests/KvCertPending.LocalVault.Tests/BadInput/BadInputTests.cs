@@ -196,6 +196,7 @@ public sealed class BadInputTests(VaultFixture fixture)
         string name = Names.New("bimp");
         StateSnapshot before = await StateSnapshot.TakeAsync(Vault, name);
         byte[] pfx = Chains.SelfSignedPfx("CN=pw", "right-password");
+        using X509Certificate2 keyless = Chains.SelfSigned("CN=nokey");
 
         foreach ((string label, JsonObject body) in new (string, JsonObject)[]
         {
@@ -204,7 +205,7 @@ public sealed class BadInputTests(VaultFixture fixture)
             ("wrong password", new JsonObject { ["value"] = Convert.ToBase64String(pfx), ["pwd"] = "wrong-password" }),
             ("value missing", new JsonObject { ["pwd"] = "x" }),
             ("value is a number", new JsonObject { ["value"] = 42 }),
-            ("PEM without key", new JsonObject { ["value"] = Chains.SelfSigned("CN=nokey").ExportCertificatePem() }),
+            ("PEM without key", new JsonObject { ["value"] = keyless.ExportCertificatePem() }),
         })
         {
             RawResponse response = await Vault.Raw.PostAsync($"/certificates/{name}/import", body);

@@ -173,6 +173,62 @@ public sealed class SurfaceTests(VaultFixture fixture)
     }
 
     [Fact]
+    public async Task CreateAndMerge_CarryEnabledAndTags()
+    {
+        string created = Names.New("ctag");
+        CertificateOperation operation = await Vault.Certificates.StartCreateCertificateAsync(
+            created,
+            new CertificatePolicy("Self", "CN=ctag"),
+            enabled: false,
+            tags: new Dictionary<string, string> { ["team"] = "pki" },
+            cancellationToken: CancellationToken.None);
+        KeyVaultCertificateWithPolicy self = await operation.WaitForCompletionAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+        Assert.False(self.Properties.Enabled);
+        Assert.Equal("pki", self.Properties.Tags["team"]);
+        Assert.NotEmpty(self.Cer);
+
+        string merged = Names.New("mtag");
+        CertificateOperation manual = await Vault.Certificates.StartCreateCertificateAsync(merged, new CertificatePolicy("Unknown", "CN=mtag"));
+        IReadOnlyList<byte[]> chain = await Vault.SignWithLocalCaAsync(manual.Properties.Csr);
+        var options = new MergeCertificateOptions(merged, chain) { Enabled = false };
+        options.Tags["source"] = "merge";
+        KeyVaultCertificateWithPolicy result = await Vault.Certificates.MergeCertificateAsync(options);
+        Assert.False(result.Properties.Enabled);
+        Assert.Equal("merge", result.Properties.Tags["source"]);
+        KeyVaultCertificateWithPolicy reread = await Vault.Certificates.GetCertificateAsync(merged);
+        Assert.False(reread.Properties.Enabled);
+        Assert.Equal("merge", reread.Properties.Tags["source"]);
+    }
+
+    [Theory]
+    [InlineData("CN=J\u00fcrgen M\u00fcller, O=Stra\u00dfe GmbH")]
+    [InlineData("CN=\"Contoso, Ltd\", O=Contoso")]
+    [InlineData("CN=only-sans")]
+    public async Task Subjects_RoundTripIntoCsrAndCertificate(string subject)
+    {
+        string name = Names.New("subj");
+        CertificateOperation operation = await Vault.Certificates.StartCreateCertificateAsync(name, new CertificatePolicy("Self", subject));
+        CertificateRequest csr = Asn.LoadCsr(operation.Properties.Csr);
+        Assert.Equal(new X500DistinguishedName(subject).Name, csr.SubjectName.Name);
+
+        KeyVaultCertificateWithPolicy certificate = await operation.WaitForCompletionAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+        using X509Certificate2 cert = X509CertificateLoader.LoadCertificate(certificate.Cer);
+        Assert.Equal(new X500DistinguishedName(subject).Name, cert.SubjectName.Name);
+    }
+
+    [Fact]
+    public async Task SansOnly_NoSubject_Accepted()
+    {
+        string name = Names.New("sans");
+        var sans = new SubjectAlternativeNames();
+        sans.DnsNames.Add("sans-only.contoso.com");
+        CertificateOperation operation = await Vault.Certificates.StartCreateCertificateAsync(name, new CertificatePolicy("Unknown", sans));
+        CertificateRequest csr = Asn.LoadCsr(operation.Properties.Csr);
+        X509Extension san = Asn.Find(csr.CertificateExtensions, "2.5.29.17") ?? throw new Xunit.Sdk.XunitException("no SAN extension");
+        Assert.Equal(["sans-only.contoso.com"], Asn.SubjectAltNames(san).Dns);
+    }
+
+    [Fact]
     public async Task Import_Pfx_WithPassword()
     {
         string name = Names.New("ipfx");
