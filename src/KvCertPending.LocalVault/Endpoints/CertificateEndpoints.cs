@@ -24,10 +24,10 @@ internal static class CertificateEndpoints
     }
 
     /// <summary>The bundle of a version, with the pending link when that version is the one being requested.</summary>
-    public static Task WriteBundleAsync(HttpContext context, CertificateRecord certificate, VersionRecord version, int status = 200, string? location = null)
+    public static Task WriteBundleAsync(HttpContext context, CertificateRecord certificate, VersionRecord version, int status = 200, string? location = null, bool linkCompleted = false)
     {
         var pending = Route.Service<VaultCore>(context).Database.Read(tx => tx.GetPending(certificate.Name));
-        return Route.Json(context, status, BundleView.Render(certificate, version, pending, new VaultUrls(context.Request)), location);
+        return Route.Json(context, status, BundleView.Render(certificate, version, pending, new VaultUrls(context.Request), linkCompleted), location);
     }
 
     private static Task GetAsync(HttpContext context)

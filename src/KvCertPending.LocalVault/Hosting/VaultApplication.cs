@@ -25,7 +25,7 @@ internal static class VaultApplication
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = VaultJson.MaxBodyBytes + 1;
+            kestrel.Limits.MaxRequestBodySize = VaultJson.HardLimitBytes;
             if (options.ListenOnAllInterfaces)
             {
                 kestrel.ListenAnyIP(port, listen => listen.UseHttps(tlsCertificate));

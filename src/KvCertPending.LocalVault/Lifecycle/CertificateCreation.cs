@@ -56,7 +56,7 @@ internal sealed class CertificateCreation
                 IssuerName = issuerName,
                 Csr = Convert.ToBase64String(csr),
                 Provider = provider,
-                DueAtMs = simulation is null ? null : now.Add(simulation.Delay).ToUnixTimeMilliseconds(),
+                DueAtMs = simulation is null ? null : _core.Now.Add(simulation.Delay).ToUnixTimeMilliseconds(),
                 Outcome = simulation?.Outcome ?? IssuerOutcome.Issue,
                 HonourCancellation = simulation?.HonourCancellation ?? false,
                 ValidityMonths = policy.X509Props!.ValidityMonths ?? 12,

@@ -11,13 +11,11 @@ using Xunit;
 namespace KvCertPending.LocalVault.Tests.Core;
 
 /// <summary>The rest of the certificate surface: import, secrets, lists, policy, soft delete, concurrency, restart.</summary>
-public sealed class SurfaceTests : IAsyncLifetime
+public sealed class SurfaceTests : IClassFixture<CoreVaultFixture>
 {
-    private CoreVault _vault = null!;
+    private readonly CoreVault _vault;
 
-    public async Task InitializeAsync() => _vault = await CoreVault.StartAsync();
-
-    public async Task DisposeAsync() => await _vault.DisposeAsync();
+    public SurfaceTests(CoreVaultFixture fixture) => _vault = fixture.Vault;
 
     [Fact]
     public async Task ImportedPfxComesBackAsADownloadableCertificateWithItsKey()
@@ -79,21 +77,22 @@ public sealed class SurfaceTests : IAsyncLifetime
     [Fact]
     public async Task ListingPagesAndHidesPendingUnlessAsked()
     {
+        await using var vault = await CoreVault.StartAsync();
         for (var i = 0; i < 3; i++)
         {
-            await _vault.Client.StartCreateCertificateAsync($"listed-{i}", new CertificatePolicy(WellKnownIssuerNames.Unknown, "CN=listed"));
+            await vault.Client.StartCreateCertificateAsync($"listed-{i}", new CertificatePolicy(WellKnownIssuerNames.Unknown, "CN=listed"));
         }
 
-        var firstPage = await GetJsonAsync("certificates?api-version=7.6&includePending=true&maxresults=2");
+        var firstPage = await vault.GetJsonAsync("certificates?api-version=7.6&includePending=true&maxresults=2");
         var nextLink = firstPage.GetProperty("nextLink").GetString()!;
-        var secondPage = await GetJsonAsync(nextLink);
+        var secondPage = await vault.GetJsonAsync(nextLink);
 
         Assert.Equal(2, firstPage.GetProperty("value").GetArrayLength());
         Assert.Equal(1, secondPage.GetProperty("value").GetArrayLength());
         Assert.Equal(JsonValueKind.Null, secondPage.GetProperty("nextLink").ValueKind);
-        Assert.Equal(3, await _vault.Client.GetPropertiesOfCertificatesAsync(includePending: true).CountAsync());
-        Assert.Empty(await _vault.Client.GetPropertiesOfCertificatesAsync(includePending: false).ToListAsync());
-        Assert.Single(await _vault.Client.GetPropertiesOfCertificateVersionsAsync("listed-0").ToListAsync());
+        Assert.Equal(3, await vault.Client.GetPropertiesOfCertificatesAsync(includePending: true).CountAsync());
+        Assert.Empty(await vault.Client.GetPropertiesOfCertificatesAsync(includePending: false).ToListAsync());
+        Assert.Single(await vault.Client.GetPropertiesOfCertificateVersionsAsync("listed-0").ToListAsync());
     }
 
     [Fact]
@@ -142,17 +141,23 @@ public sealed class SurfaceTests : IAsyncLifetime
         await AssertBadRequestAsync(HttpMethod.Post, "certificates/good-name/create", "{\"policy\":{\"x509_props\":{\"subject\":\"not a dn ===\"}}}");
         await AssertBadRequestAsync(HttpMethod.Post, "certificates/good-name/pending/merge", "{\"x5c\":[\"!!notbase64\"]}");
         await AssertBadRequestAsync(HttpMethod.Post, "certificates/good-name/pending/merge", "{\"x5c\":[]}");
+        await AssertBadRequestAsync(HttpMethod.Post, "certificates/good-name/pending/merge", "{\"x5c\":[\"aGVsbG8sIG5vdCBhIGNlcnRpZmljYXRl\"]}");
     }
 
     [Fact]
     public async Task RestartKeepsEverythingAndFinishesAnInProgressCaRequest()
     {
-        await _vault.Client.CreateIssuerAsync(new CertificateIssuer("slow-ca", "GlobalSign"));
-        _vault.Server.SetIssuerSimulation("slow-ca", new IssuerSimulation(TimeSpan.FromSeconds(1), IssuerOutcome.Issue, HonourCancellation: false));
-        await _vault.Client.StartCreateCertificateAsync("restart-one", new CertificatePolicy("slow-ca", "CN=restart"));
-        await _vault.Server.StopAsync();
+        await using var vault = await CoreVault.StartAsync();
+        await vault.Client.CreateIssuerAsync(new CertificateIssuer("slow-ca", "GlobalSign"));
+        vault.Server.SetIssuerSimulation("slow-ca", new IssuerSimulation(TimeSpan.FromSeconds(1), IssuerOutcome.Issue, HonourCancellation: false));
+        await vault.Client.StartCreateCertificateAsync("restart-one", new CertificatePolicy("slow-ca", "CN=restart"));
+        var tlsCertificate = vault.Server.TlsCertificate.RawData;
+        var caRoot = await File.ReadAllTextAsync(vault.Server.CaCertificatePemPath);
+        await vault.Server.StopAsync();
 
-        await using var restarted = await CoreVault.StartAsync(_vault.DataDirectory);
+        await using var restarted = await CoreVault.StartAsync(vault.DataDirectory);
+        Assert.Equal(tlsCertificate, restarted.Server.TlsCertificate.RawData);
+        Assert.Equal(caRoot, await File.ReadAllTextAsync(restarted.Server.CaCertificatePemPath));
         var operation = await restarted.Client.GetCertificateOperationAsync("restart-one");
         var certificate = (await operation.WaitForCompletionAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None)).Value;
 
@@ -161,21 +166,10 @@ public sealed class SurfaceTests : IAsyncLifetime
         Assert.Equal("GlobalSign", (await restarted.Client.GetIssuerAsync("slow-ca")).Value.Provider);
     }
 
-    private async Task<JsonElement> GetJsonAsync(string pathOrUri)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, pathOrUri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "x");
-        using var response = await _vault.Http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.Clone();
-    }
 
     private async Task AssertBadRequestAsync(HttpMethod method, string path, string json)
     {
-        using var request = new HttpRequestMessage(method, path + "?api-version=7.6") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "x");
-        using var response = await _vault.Http.SendAsync(request);
+        using var response = await _vault.SendAsync(method, path + "?api-version=7.6", json);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path} {json} -> {(int)response.StatusCode} {text}");
         using var body = JsonDocument.Parse(text);
