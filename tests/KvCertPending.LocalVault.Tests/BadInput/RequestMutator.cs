@@ -4,9 +4,10 @@ using System.Text.Json.Nodes;
 namespace KvCertPending.LocalVault.Tests.BadInput;
 
 /// <summary>One generated request of the sweep.</summary>
-internal sealed record SweepRequest(HttpMethod Method, string Path, string? Body, bool AddApiVersion, string ContentType)
+/// <param name="Authorization">null: the usual bearer token; "": no Authorization header; else this header value.</param>
+internal sealed record SweepRequest(string Name, HttpMethod Method, string Path, string? Body, bool AddApiVersion, string ContentType, string? Authorization)
 {
-    public override string ToString() => $"{Method} {Path} [{ContentType}] {(Body is null ? "<no body>" : Body.Length > 300 ? Body[..300] + "..." : Body)}";
+    public override string ToString() => $"{Method} {Path} [{ContentType}{(Authorization is null ? string.Empty : $", Authorization '{Authorization[..Math.Min(Authorization.Length, 20)]}'")}] {(Body is null ? "<no body>" : Body.Length > 300 ? Body[..300] + "..." : Body)}";
 }
 
 /// <summary>
@@ -66,7 +67,17 @@ internal sealed class RequestMutator(int seed, IReadOnlyList<string> knownNames)
             _ => "application/json",
         };
 
-        return new SweepRequest(method, path, body, AddApiVersion: random.Next(12) != 0, contentType);
+        string? authorization = random.Next(20) switch
+        {
+            0 => string.Empty,
+            1 => "Bearer",
+            2 => "Basic dXNlcjpwYXNz",
+            3 => "Bearer " + new string('t', 8000),
+            4 => "PoP abc",
+            _ => null,
+        };
+
+        return new SweepRequest(name, method, path, body, AddApiVersion: random.Next(12) != 0, contentType, authorization);
     }
 
     private string NextName()

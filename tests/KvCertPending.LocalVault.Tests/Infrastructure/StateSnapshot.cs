@@ -2,8 +2,8 @@ using Xunit;
 
 namespace KvCertPending.LocalVault.Tests.Infrastructure;
 
-/// <summary>What the vault says about one name (certificate, pending object, versions, deleted entry), to prove "no state change".</summary>
-internal sealed record StateSnapshot(string Certificate, string Pending, string Versions, string Deleted)
+/// <summary>What the vault says about one name (certificate, pending object, versions, deleted entry, issuer), to prove "no state change".</summary>
+internal sealed record StateSnapshot(string Certificate, string Pending, string Versions, string Deleted, string Issuer)
 {
     public static async Task<StateSnapshot> TakeAsync(VaultConnection vault, string name)
     {
@@ -12,7 +12,8 @@ internal sealed record StateSnapshot(string Certificate, string Pending, string 
             Of(await vault.Raw.GetAsync($"/certificates/{name}").ConfigureAwait(false)),
             Of(await vault.Raw.GetAsync($"/certificates/{name}/pending").ConfigureAwait(false)),
             Of(await vault.Raw.GetAsync($"/certificates/{name}/versions").ConfigureAwait(false)),
-            Of(await vault.Raw.GetAsync($"/deletedcertificates/{name}").ConfigureAwait(false)));
+            Of(await vault.Raw.GetAsync($"/deletedcertificates/{name}").ConfigureAwait(false)),
+            Of(await vault.Raw.GetAsync($"/certificates/issuers/{name}").ConfigureAwait(false)));
     }
 
     public async Task AssertUnchangedAsync(VaultConnection vault, string name, string because)

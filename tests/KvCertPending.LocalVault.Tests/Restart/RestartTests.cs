@@ -131,7 +131,8 @@ public sealed class RestartTests : IAsyncLifetime
         snapshot.Certificate.Replace(oldBase, newBase, StringComparison.Ordinal),
         snapshot.Pending.Replace(oldBase, newBase, StringComparison.Ordinal),
         snapshot.Versions.Replace(oldBase, newBase, StringComparison.Ordinal),
-        snapshot.Deleted.Replace(oldBase, newBase, StringComparison.Ordinal));
+        snapshot.Deleted.Replace(oldBase, newBase, StringComparison.Ordinal),
+        snapshot.Issuer.Replace(oldBase, newBase, StringComparison.Ordinal));
 
     private async Task StopAsync()
     {
