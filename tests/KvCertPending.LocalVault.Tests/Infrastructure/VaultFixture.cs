@@ -42,14 +42,21 @@ public sealed class LifecycleCollection : ICollectionFixture<VaultFixture>
     public const string Name = "Lifecycle";
 }
 
-/// <summary>The rest of the surface, crypto and concurrency.</summary>
+/// <summary>The rest of the surface and crypto.</summary>
 [CollectionDefinition(Name)]
 public sealed class SurfaceCollection : ICollectionFixture<VaultFixture>
 {
     public const string Name = "Surface";
 }
 
-/// <summary>Bad input and the generated sweep.</summary>
+/// <summary>Races, on a vault of their own.</summary>
+[CollectionDefinition(Name)]
+public sealed class ConcurrencyCollection : ICollectionFixture<VaultFixture>
+{
+    public const string Name = "Concurrency";
+}
+
+/// <summary>Bad input, protocol and the generated sweep.</summary>
 [CollectionDefinition(Name)]
 public sealed class BadInputCollection : ICollectionFixture<VaultFixture>
 {

@@ -7,7 +7,7 @@ using Xunit;
 namespace KvCertPending.LocalVault.Tests.Surface;
 
 /// <summary>Races: one create wins, one operation on a pending object wins, no lost update under parallel load.</summary>
-[Collection(SurfaceCollection.Name)]
+[Collection(ConcurrencyCollection.Name)]
 public sealed class ConcurrencyTests(VaultFixture fixture)
 {
     private const int Racers = 12;
@@ -179,5 +179,27 @@ public sealed class ConcurrencyTests(VaultFixture fixture)
 
         var listed = (await Vault.Certificates.GetPropertiesOfCertificatesAsync().ToListAsync()).Select(p => p.Name).ToHashSet();
         Assert.Subset(listed, names.ToHashSet());
+    }
+
+    [Fact]
+    public async Task ManyCaRequestsFallingDueTogether_EachGetsItsOwnKeyAndSubject()
+    {
+        const int count = 20;
+        string issuer = await Vault.CreateIssuerAsync(delaySeconds: 0.3);
+        string prefix = Names.New("due");
+        string[] names = Enumerable.Range(0, count).Select(i => $"{prefix}-{i}").ToArray();
+
+        JsonObject[] created = await Task.WhenAll(names.Select(n => Vault.CreateRawAsync(n, Policies.With(issuer, $"CN={n}"))));
+        JsonObject[] finals = await Task.WhenAll(names.Select(n => Vault.WaitForFinalAsync(n)));
+
+        for (int i = 0; i < count; i++)
+        {
+            Assert.Equal("completed", KvAssert.Str(finals[i], "status"));
+            Assert.Equal(KvAssert.Str(created[i], "request_id"), KvAssert.Str(finals[i], "request_id"));
+            JsonNode bundle = (await Vault.Raw.GetAsync($"/certificates/{names[i]}")).Json;
+            using X509Certificate2 leaf = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(KvAssert.Str(bundle, "cer")));
+            Assert.Equal($"CN={names[i]}", leaf.Subject);
+            Assert.Equal(Asn.PublicKeyOf(Asn.LoadCsr(Convert.FromBase64String(KvAssert.Str(created[i], "csr")))), Asn.PublicKeyOf(leaf));
+        }
     }
 }
