@@ -112,6 +112,56 @@ public sealed class ConcurrencyTests(VaultFixture fixture, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task MergeRacingCancellations_EachAnswerIsOneTheSpecAllows()
+    {
+        string name = Names.New("rmp");
+        JsonObject created = await Vault.CreateRawAsync(name, Policies.Manual("CN=rmp"));
+        using var ca = new TestCa();
+        using X509Certificate2 leaf = ca.Sign(Convert.FromBase64String(KvAssert.Str(created, "csr")));
+        using var start = new SemaphoreSlim(0);
+        Task<RawResponse> merge = Task.Run(async () =>
+        {
+            await start.WaitAsync();
+            return await Vault.Raw.PostAsync($"/certificates/{name}/pending/merge", Chains.X5c(ca.Chain(leaf)));
+        });
+        Task<RawResponse>[] patches = Enumerable.Range(0, Racers).Select(_ => Task.Run(async () =>
+        {
+            await start.WaitAsync();
+            return await Vault.Raw.PatchAsync($"/certificates/{name}/pending", new JsonObject { ["cancellation_requested"] = true });
+        })).ToArray();
+        start.Release(Racers + 1);
+        RawResponse merged = await merge;
+        RawResponse[] patched = await Task.WhenAll(patches);
+        output.WriteLine($"merge {merged.StatusCode} racing PATCHes: " + string.Join(", ", patched.Select(r => r.StatusCode)));
+
+        // The merge either won or collided with a PATCH holding the object (409 Conflict).
+        Assert.True(merged.Status is HttpStatusCode.Created or HttpStatusCode.Conflict, merged.ToString());
+        foreach (RawResponse response in patched)
+        {
+            // Before the merge: 200; colliding: 409 Conflict; after it: 403 (no longer inProgress).
+            Assert.True(response.Status is HttpStatusCode.OK or HttpStatusCode.Conflict or HttpStatusCode.Forbidden, response.ToString());
+            if (response.Status != HttpStatusCode.OK)
+            {
+                KvAssert.ClientError(response);
+            }
+        }
+
+        JsonObject pending = (await Vault.GetPendingAsync(name)).Object;
+        if (merged.Status == HttpStatusCode.Created)
+        {
+            KvAssert.PendingShape(pending, "completed");
+            Assert.Equal(KvAssert.Str(merged.Json, "cer"), KvAssert.Str((await Vault.Raw.GetAsync($"/certificates/{name}")).Json, "cer"));
+        }
+        else
+        {
+            KvAssert.PendingShape(pending, "inProgress");
+            Assert.Null((await Vault.Raw.GetAsync($"/certificates/{name}")).Json["cer"]);
+        }
+
+        Assert.Equal(patched.Any(r => r.Status == HttpStatusCode.OK), pending["cancellation_requested"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task RacingMerges_ExactlyOneCompletes()
     {
         string name = Names.New("rmrg");
