@@ -64,6 +64,7 @@ internal static class VaultApplication
         PendingEndpoints.Map(app);
         CertificateEndpoints.Map(app);
         IssuerEndpoints.Map(app);
+        ContactEndpoints.Map(app);
         DeletedCertificateEndpoints.Map(app);
         SecretEndpoints.Map(app);
         ManagementEndpoints.Map(app);

@@ -18,6 +18,7 @@ internal sealed class VaultDatabase
         CREATE INDEX IF NOT EXISTS pending_due ON pending (status, due_at);
         CREATE TABLE IF NOT EXISTS issuers (name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE, doc TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS simulations (issuer TEXT NOT NULL PRIMARY KEY COLLATE NOCASE, doc TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS settings (key TEXT NOT NULL PRIMARY KEY, doc TEXT NOT NULL);
         """;
 
     private readonly string _connectionString;
