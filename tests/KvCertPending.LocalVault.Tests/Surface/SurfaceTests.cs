@@ -229,6 +229,27 @@ public sealed class SurfaceTests(VaultFixture fixture)
     }
 
     [Fact]
+    public async Task Contacts_SetGetDelete()
+    {
+        CertificateContact[] contacts =
+        [
+            new CertificateContact { Email = "pki@contoso.com", Name = "PKI team", Phone = "555-0100" },
+            new CertificateContact { Email = "oncall@contoso.com" },
+        ];
+
+        IList<CertificateContact> set = (await Vault.Certificates.SetContactsAsync(contacts)).Value;
+        Assert.Equal(contacts.Select(c => c.Email), set.Select(c => c.Email));
+
+        IList<CertificateContact> got = (await Vault.Certificates.GetContactsAsync()).Value;
+        Assert.Equal(contacts.Select(c => (c.Email, c.Name, c.Phone)), got.Select(c => (c.Email, c.Name, c.Phone)));
+
+        IList<CertificateContact> deleted = (await Vault.Certificates.DeleteContactsAsync()).Value;
+        Assert.Equal(contacts.Select(c => c.Email), deleted.Select(c => c.Email));
+        RawResponse after = await Vault.Raw.GetAsync("/certificates/contacts");
+        KvAssert.Error(after, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Import_Pfx_WithPassword()
     {
         string name = Names.New("ipfx");
