@@ -132,7 +132,7 @@ public sealed class BadInputTests(VaultFixture fixture)
         string name = Names.New("bx5c");
         JsonObject created = await Vault.CreateRawAsync(name, Policies.Manual("CN=bx5c"));
         using var ca = new TestCa();
-        using X509Certificate2 leaf = ca.Sign(Convert.FromBase64String(KvAssert.Str(created, "csr")));
+        using X509Certificate2 leaf = ca.SignPending(created);
         string pkcs7 = Convert.ToBase64String(new X509Certificate2Collection { leaf, ca.Root }.Export(X509ContentType.Pkcs7)!);
         string leafPem = leaf.ExportCertificatePem();
         StateSnapshot before = await StateSnapshot.TakeAsync(Vault, name);

@@ -85,6 +85,36 @@ internal sealed class RawVault : IDisposable
         return await SendRawAsync(request).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Reads a Key Vault list to its end by following nextLink (absolute URLs on this vault), asserting each page is a
+    /// 200 with at most <paramref name="pageSize"/> items; returns the items and the number of pages.
+    /// </summary>
+    public async Task<(List<JsonNode> Items, int Pages)> GetAllPagesAsync(string firstPage, int pageSize)
+    {
+        var items = new List<JsonNode>();
+        int pages = 0;
+        string? next = firstPage;
+        while (next is not null)
+        {
+            Xunit.Assert.True(++pages < 10_000, "paging does not end");
+            RawResponse page = next.StartsWith("https://", StringComparison.Ordinal)
+                ? await SendAsync(HttpMethod.Get, next[BaseUrl.Length..], null, addApiVersion: false).ConfigureAwait(false)
+                : await GetAsync(next).ConfigureAwait(false);
+            Xunit.Assert.True(page.Status == System.Net.HttpStatusCode.OK, page.ToString());
+            JsonArray value = page.Json["value"]!.AsArray();
+            Xunit.Assert.InRange(value.Count, 0, pageSize);
+            items.AddRange(value.Select(v => v!));
+            next = page.Json["nextLink"]?.GetValue<string>();
+            if (next is not null)
+            {
+                Xunit.Assert.StartsWith(BaseUrl + "/", next, StringComparison.Ordinal);
+                Xunit.Assert.Contains("api-version=", next, StringComparison.Ordinal);
+            }
+        }
+
+        return (items, pages);
+    }
+
     /// <summary>Sends a request exactly as built (no api-version, no token added).</summary>
     public async Task<RawResponse> SendRawAsync(HttpRequestMessage request)
     {

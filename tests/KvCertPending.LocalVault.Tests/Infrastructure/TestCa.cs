@@ -34,6 +34,10 @@ internal sealed class TestCa : IDisposable
         return request.Create(Root, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(validityDays), NewSerial());
     }
 
+    /// <summary>Signs the CSR of a pending object as the vault returned it (its "csr" field).</summary>
+    public X509Certificate2 SignPending(System.Text.Json.Nodes.JsonNode pending) =>
+        Sign(Convert.FromBase64String(KvAssert.Str(pending, "csr")));
+
     /// <summary>A leaf for <paramref name="subject"/> whose key is fresh (so it matches no pending request).</summary>
     public X509Certificate2 SignUnrelated(string subject)
     {

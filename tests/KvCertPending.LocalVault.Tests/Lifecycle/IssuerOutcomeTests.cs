@@ -68,7 +68,7 @@ public sealed class IssuerOutcomeTests(VaultFixture fixture)
 
         // Merging a certificate obtained out of band is allowed once cancelled.
         using var ca = new TestCa();
-        using X509Certificate2 leaf = ca.Sign(Convert.FromBase64String(KvAssert.Str(created, "csr")));
+        using X509Certificate2 leaf = ca.SignPending(created);
         RawResponse merged = await Vault.Raw.PostAsync($"/certificates/{name}/pending/merge", Chains.X5c(ca.Chain(leaf)));
         Assert.True(merged.Status == HttpStatusCode.Created, $"merge after cancelled: {merged}");
         Assert.Equal(leaf.RawData, Convert.FromBase64String(KvAssert.Str(merged.Json, "cer")));
@@ -103,7 +103,7 @@ public sealed class IssuerOutcomeTests(VaultFixture fixture)
         Assert.Equal("Certificate issuer error", KvAssert.Str(failed["error"], "code"));
 
         using var ca = new TestCa();
-        using X509Certificate2 leaf = ca.Sign(Convert.FromBase64String(KvAssert.Str(created, "csr")));
+        using X509Certificate2 leaf = ca.SignPending(created);
         KeyVaultCertificateWithPolicy merged = await Vault.Certificates.MergeCertificateAsync(new MergeCertificateOptions(name, ca.Chain(leaf)));
         Assert.Equal(leaf.RawData, merged.Cer);
         JsonObject pending = (await Vault.GetPendingAsync(name)).Object;

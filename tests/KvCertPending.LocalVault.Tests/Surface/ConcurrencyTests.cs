@@ -117,7 +117,7 @@ public sealed class ConcurrencyTests(VaultFixture fixture, ITestOutputHelper out
         string name = Names.New("rmp");
         JsonObject created = await Vault.CreateRawAsync(name, Policies.Manual("CN=rmp"));
         using var ca = new TestCa();
-        using X509Certificate2 leaf = ca.Sign(Convert.FromBase64String(KvAssert.Str(created, "csr")));
+        using X509Certificate2 leaf = ca.SignPending(created);
         using var start = new SemaphoreSlim(0);
         Task<RawResponse> merge = Task.Run(async () =>
         {
@@ -167,7 +167,7 @@ public sealed class ConcurrencyTests(VaultFixture fixture, ITestOutputHelper out
         string name = Names.New("rmrg");
         JsonObject created = await Vault.CreateRawAsync(name, Policies.Manual("CN=rmrg"));
         using var ca = new TestCa();
-        X509Certificate2[] leaves = Enumerable.Range(0, 6).Select(_ => ca.Sign(Convert.FromBase64String(KvAssert.Str(created, "csr")))).ToArray();
+        X509Certificate2[] leaves = Enumerable.Range(0, 6).Select(_ => ca.SignPending(created)).ToArray();
         try
         {
             using var start = new SemaphoreSlim(0);
@@ -214,7 +214,7 @@ public sealed class ConcurrencyTests(VaultFixture fixture, ITestOutputHelper out
         async Task<(string Name, string Cer, string Tag)> LifecycleAsync(string name, int i)
         {
             JsonObject created = await Vault.CreateRawAsync(name, Policies.Manual($"CN={name}"));
-            using X509Certificate2 leaf = ca.Sign(Convert.FromBase64String(KvAssert.Str(created, "csr")));
+            using X509Certificate2 leaf = ca.SignPending(created);
             RawResponse merged = await Vault.Raw.PostAsync($"/certificates/{name}/pending/merge", Chains.X5c(ca.Chain(leaf)));
             Assert.True(merged.Status == HttpStatusCode.Created, $"{name}: {merged}");
             string version = KvAssert.Str(merged.Json, "id").Split('/')[^1];

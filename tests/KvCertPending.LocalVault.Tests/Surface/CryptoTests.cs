@@ -135,7 +135,7 @@ public sealed class CryptoTests(VaultFixture fixture)
         Assert.False(versions[0].Enabled);
 
         // The right leaf still merges afterwards.
-        using X509Certificate2 right = ca.Sign(Convert.FromBase64String(KvAssert.Str(created, "csr")));
+        using X509Certificate2 right = ca.SignPending(created);
         RawResponse merged = await Vault.Raw.PostAsync($"/certificates/{name}/pending/merge", Chains.X5c(ca.Chain(right)));
         Assert.Equal(HttpStatusCode.Created, merged.Status);
     }
@@ -147,7 +147,7 @@ public sealed class CryptoTests(VaultFixture fixture)
         string name = Names.New("ord");
         JsonObject created = await Vault.CreateRawAsync(name, Policies.Manual("CN=ord.contoso.com"));
         using var ca = new TestCa();
-        using X509Certificate2 leaf = ca.Sign(Convert.FromBase64String(KvAssert.Str(created, "csr")));
+        using X509Certificate2 leaf = ca.SignPending(created);
         RawResponse merged = await Vault.Raw.PostAsync($"/certificates/{name}/pending/merge", Chains.X5c([ca.Root.RawData, leaf.RawData]));
         Assert.True(merged.Status == HttpStatusCode.Created, merged.ToString());
         Assert.Equal(leaf.RawData, Convert.FromBase64String(KvAssert.Str(merged.Json, "cer")));
@@ -158,7 +158,7 @@ public sealed class CryptoTests(VaultFixture fixture)
         pemPolicy["secret_props"] = new JsonObject { ["contentType"] = "application/x-pem-file" };
         RawResponse createdKept = await Vault.Raw.PostAsync($"/certificates/{kept}/create", new JsonObject { ["policy"] = pemPolicy, ["preserveCertOrder"] = true });
         Assert.Equal(HttpStatusCode.Accepted, createdKept.Status);
-        using X509Certificate2 keptLeaf = ca.Sign(Convert.FromBase64String(KvAssert.Str(createdKept.Json, "csr")));
+        using X509Certificate2 keptLeaf = ca.SignPending(createdKept.Json);
         JsonObject body = Chains.X5c([keptLeaf.RawData, ca.Root.RawData]);
         body["preserveCertOrder"] = true;
         RawResponse mergedKept = await Vault.Raw.PostAsync($"/certificates/{kept}/pending/merge", body);

@@ -37,27 +37,8 @@ public sealed class SurfaceTests(VaultFixture fixture)
         }
 
         // Raw paging with maxresults=2: every page has at most 2 items and a nextLink until the end.
-        var rawIds = new List<string>();
-        string? next = "/certificates?maxresults=2&includePending=true";
-        int pages = 0;
-        while (next is not null)
-        {
-            RawResponse page = next.StartsWith("https://", StringComparison.Ordinal)
-                ? await Vault.Raw.SendAsync(HttpMethod.Get, next[Vault.Raw.BaseUrl.Length..], null, addApiVersion: false)
-                : await Vault.Raw.GetAsync(next);
-            Assert.True(page.Status == HttpStatusCode.OK, page.ToString());
-            JsonArray value = page.Json["value"]!.AsArray();
-            Assert.InRange(value.Count, 0, 2);
-            rawIds.AddRange(value.Select(v => KvAssert.Str(v, "id")));
-            next = page.Json["nextLink"]?.GetValue<string>();
-            if (next is not null)
-            {
-                Assert.StartsWith($"{Vault.Raw.BaseUrl}/certificates?", next, StringComparison.Ordinal);
-                Assert.Contains("api-version=", next, StringComparison.Ordinal);
-            }
-
-            Assert.True(++pages < 10_000, "paging does not end");
-        }
+        (List<JsonNode> items, int pages) = await Vault.Raw.GetAllPagesAsync("/certificates?maxresults=2&includePending=true", pageSize: 2);
+        List<string> rawIds = items.Select(v => KvAssert.Str(v, "id")).ToList();
 
         Assert.True(pages >= 3, $"5+ items at maxresults=2 came in {pages} page(s)");
         Assert.Equal(rawIds.Count, rawIds.Distinct().Count());
@@ -350,6 +331,51 @@ public sealed class SurfaceTests(VaultFixture fixture)
         RequestFailedException gone = await Assert.ThrowsAsync<RequestFailedException>(() => Vault.Certificates.GetDeletedCertificateAsync(name));
         Assert.Equal(404, gone.Status);
         await Vault.CreateRawAsync(name, Policies.Self());
+    }
+
+    [Fact]
+    public async Task SoftDelete_ErrorCases()
+    {
+        string never = Names.New("sdx");
+        KvAssert.Error(await Vault.Raw.GetAsync($"/deletedcertificates/{never}"), HttpStatusCode.NotFound);
+        KvAssert.Error(await Vault.Raw.PostAsync($"/deletedcertificates/{never}/recover", null), HttpStatusCode.NotFound);
+        KvAssert.Error(await Vault.Raw.DeleteAsync($"/deletedcertificates/{never}"), HttpStatusCode.NotFound);
+        KvAssert.Error(await Vault.Raw.DeleteAsync($"/certificates/{never}"), HttpStatusCode.NotFound, "CertificateNotFound");
+        KvAssert.Error(await Vault.Raw.GetAsync("/deletedcertificates/bad_name"), HttpStatusCode.BadRequest, "BadParameter");
+        KvAssert.Error(await Vault.Raw.DeleteAsync("/certificates/bad_name"), HttpStatusCode.BadRequest, "BadParameter");
+
+        // A live certificate cannot be purged or recovered: it is not deleted.
+        string live = Names.New("sdl");
+        await Vault.CreateRawAsync(live, Policies.Manual());
+        KvAssert.Error(await Vault.Raw.DeleteAsync($"/deletedcertificates/{live}"), HttpStatusCode.NotFound);
+        KvAssert.Error(await Vault.Raw.PostAsync($"/deletedcertificates/{live}/recover", null), HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.OK, (await Vault.GetPendingAsync(live)).Status);
+
+        // Deleting twice: the second time there is nothing live to delete.
+        Assert.Equal(HttpStatusCode.OK, (await Vault.Raw.DeleteAsync($"/certificates/{live}")).Status);
+        KvAssert.Error(await Vault.Raw.DeleteAsync($"/certificates/{live}"), HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.OK, (await Vault.Raw.GetAsync($"/deletedcertificates/{live}")).Status);
+    }
+
+    [Fact]
+    public async Task DeletedList_PagesWithMaxResults()
+    {
+        string prefix = Names.New("dlp");
+        for (int i = 0; i < 3; i++)
+        {
+            string name = $"{prefix}-{i}";
+            await Vault.CreateRawAsync(name, Policies.Manual());
+            Assert.Equal(HttpStatusCode.OK, (await Vault.Raw.DeleteAsync($"/certificates/{name}")).Status);
+        }
+
+        (List<JsonNode> items, int pages) = await Vault.Raw.GetAllPagesAsync("/deletedcertificates?maxresults=1&includePending=true", pageSize: 1);
+        List<string> ids = items.Select(v => KvAssert.Str(v, "id")).ToList();
+        Assert.True(pages >= 3, $"3+ deleted items at maxresults=1 came in {pages} page(s)");
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Contains($"{Vault.Raw.BaseUrl}/certificates/{prefix}-{i}", ids);
+        }
     }
 
     [Fact]
