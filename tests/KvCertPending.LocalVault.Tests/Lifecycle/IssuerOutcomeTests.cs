@@ -138,6 +138,24 @@ public sealed class IssuerOutcomeTests(VaultFixture fixture)
     }
 
     [Fact]
+    public async Task Simulation_SetInProcess_IsWhatTheManagementEndpointAndTheCaUse()
+    {
+        string issuer = await Vault.CreateIssuerAsync(delaySeconds: 30);
+        fixture.Server.SetIssuerSimulation(issuer, new IssuerSimulation(TimeSpan.FromMilliseconds(250), IssuerOutcome.Reject, HonourCancellation: false));
+
+        RawResponse read = await Vault.Raw.SendAsync(HttpMethod.Get, $"/_localvault/simulations/{issuer}", null, addApiVersion: false, withToken: false);
+        Assert.Equal(HttpStatusCode.OK, read.Status);
+        Assert.Equal(0.25, read.Json["delaySeconds"]!.GetValue<double>());
+        Assert.Equal("reject", KvAssert.Str(read.Json, "outcome"));
+        Assert.False(read.Json["honourCancellation"]!.GetValue<bool>());
+
+        string name = Names.New("inproc");
+        await Vault.CreateRawAsync(name, Policies.With(issuer));
+        JsonObject final = await Vault.WaitForFinalAsync(name);
+        Assert.Equal("Request rejected", KvAssert.Str(final["error"], "code"));
+    }
+
+    [Fact]
     public async Task NamedIssuerThatDoesNotExist_IsAnError_NothingCreated()
     {
         string name = Names.New("noiss");
