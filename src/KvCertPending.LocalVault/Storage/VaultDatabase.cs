@@ -56,8 +56,12 @@ internal sealed class VaultDatabase
         return result;
     }
 
-    /// <summary>Releases pooled connections so the database file can be closed (at stop).</summary>
-    public static void ReleaseConnections() => SqliteConnection.ClearAllPools();
+    /// <summary>Closes this database's pooled connections (at stop), leaving other vaults in the process alone.</summary>
+    public void ReleaseConnections()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
 
     private SqliteConnection Open()
     {
