@@ -85,6 +85,26 @@ internal sealed class RawVault : IDisposable
         return await SendRawAsync(request).ConfigureAwait(false);
     }
 
+    /// <summary>Polls GET /pending until the status is final (bounded: fails after 60 s); returns the final pending object.</summary>
+    public async Task<JsonObject> WaitForFinalAsync(string name)
+    {
+        string[] finalStates = ["completed", "failed", "cancelled"];
+        DateTime giveUp = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            RawResponse response = await GetAsync($"/certificates/{name}/pending").ConfigureAwait(false);
+            Xunit.Assert.True(response.Status == System.Net.HttpStatusCode.OK, $"GET pending {name}: {response}");
+            string status = response.Json["status"]!.GetValue<string>();
+            if (finalStates.Contains(status))
+            {
+                return response.Object;
+            }
+
+            Xunit.Assert.True(DateTime.UtcNow < giveUp, $"{name} still {status} after 60 s");
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// Reads a Key Vault list to its end by following nextLink (absolute URLs on this vault), asserting each page is a
     /// 200 with at most <paramref name="pageSize"/> items; returns the items and the number of pages.

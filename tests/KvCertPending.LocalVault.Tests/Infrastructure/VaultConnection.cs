@@ -15,8 +15,6 @@ namespace KvCertPending.LocalVault.Tests.Infrastructure;
 /// </summary>
 internal sealed class VaultConnection : IDisposable
 {
-    public static readonly string[] FinalStates = ["completed", "failed", "cancelled"];
-
     private readonly List<IDisposable> disposables = [];
 
     public VaultConnection(LocalVaultServer server)
@@ -123,23 +121,7 @@ internal sealed class VaultConnection : IDisposable
     public Task<RawResponse> GetPendingAsync(string name) => Raw.GetAsync($"/certificates/{name}/pending");
 
     /// <summary>Polls GET /pending until the status is final (bounded: fails after 60 s); returns the final pending object.</summary>
-    public async Task<JsonObject> WaitForFinalAsync(string name)
-    {
-        DateTime giveUp = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            RawResponse response = await GetPendingAsync(name).ConfigureAwait(false);
-            Assert.True(response.Status == HttpStatusCode.OK, $"GET pending {name}: {response}");
-            string status = response.Json["status"]!.GetValue<string>();
-            if (FinalStates.Contains(status))
-            {
-                return response.Object;
-            }
-
-            Assert.True(DateTime.UtcNow < giveUp, $"{name} still {status} after 60 s");
-            await Task.Delay(100).ConfigureAwait(false);
-        }
-    }
+    public Task<JsonObject> WaitForFinalAsync(string name) => Raw.WaitForFinalAsync(name);
 
     public void Dispose()
     {

@@ -231,7 +231,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
                 // A CA-issued request: acknowledged means it exists and the CA completes it after the restart.
                 if (observed.HasPending)
                 {
-                    JsonObject final = await WaitForFinalAsync(raw, journal.Name);
+                    JsonObject final = await raw.WaitForFinalAsync(journal.Name);
                     string? expected = (journal.Acknowledged.FirstOrDefault() as CreateOp)?.RequestId;
                     if (KvAssert.Str(final, "status") != "completed" || (expected is not null && KvAssert.Str(final, "request_id") != expected))
                     {
@@ -257,23 +257,6 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
         }
 
         return (journals.Sum(j => j.Acknowledged.Count), journals.Sum(j => j.Lost.Count), resumed);
-    }
-
-    private static async Task<JsonObject> WaitForFinalAsync(RawVault raw, string name)
-    {
-        DateTime giveUp = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            RawResponse pending = await raw.GetAsync($"/certificates/{name}/pending");
-            Assert.True(pending.Status == HttpStatusCode.OK, $"{name}: {pending}");
-            if (VaultConnection.FinalStates.Contains(KvAssert.Str(pending.Json, "status")))
-            {
-                return pending.Object;
-            }
-
-            Assert.True(DateTime.UtcNow < giveUp, $"{name} never finished after the restart");
-            await Task.Delay(100);
-        }
     }
 
     /// <summary>What one client did to one name: a script variant, the acknowledged operations, the one whose answer was lost.</summary>
