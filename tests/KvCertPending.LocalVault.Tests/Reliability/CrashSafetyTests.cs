@@ -15,7 +15,7 @@ namespace KvCertPending.LocalVault.Tests.Reliability;
 /// restart on the same data folder every acknowledged operation is there, an operation whose answer was lost either
 /// happened whole or not at all, nothing is half-written, and CA requests in flight at the kill complete.
 /// </summary>
-[Collection(ReliabilityCollection.Name)]
+[Collection(CrashCollection.Name)]
 public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 {
     private const int Kills = 5;
@@ -277,4 +277,11 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 
         public long KilledAt { get; set; }
     }
+}
+
+/// <summary>The crash test starts and kills vault processes of its own.</summary>
+[CollectionDefinition(Name)]
+public sealed class CrashCollection
+{
+    public const string Name = "Crash";
 }
