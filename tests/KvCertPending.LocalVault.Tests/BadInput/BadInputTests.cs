@@ -127,6 +127,32 @@ public sealed class BadInputTests(VaultFixture fixture)
     }
 
     [Fact]
+    public async Task HugeBodies_AreBounded_VaultStillAnswers()
+    {
+        // A chain far longer than any real one (about 2 MB of certificates) on a pending object: refused, nothing changes.
+        string name = Names.New("huge");
+        await Vault.CreateRawAsync(name, Policies.Manual());
+        StateSnapshot before = await StateSnapshot.TakeAsync(Vault, name);
+        using X509Certificate2 filler = Chains.SelfSigned("CN=filler");
+        RawResponse chain = await Vault.Raw.PostAsync($"/certificates/{name}/pending/merge", Chains.X5c(Enumerable.Repeat(filler.RawData, 2500)), r => r.Headers.ExpectContinue = true);
+        KvAssert.ClientError(chain);
+        await before.AssertUnchangedAsync(Vault, name, "a 2 MB chain");
+
+        // 40 MB: the vault may cut the connection rather than read it all; either way it refuses and keeps answering.
+        try
+        {
+            RawResponse giant = await Vault.Raw.SendAsync(HttpMethod.Post, $"/certificates/{name}/pending/merge", "{\"x5c\":[\"" + new string('A', 40 * 1024 * 1024) + "\"]}", r => r.Headers.ExpectContinue = true);
+            Assert.InRange(giant.StatusCode, 400, 499);
+        }
+        catch (HttpRequestException)
+        {
+            // Connection closed by the vault: acceptable for a body this size.
+        }
+
+        await before.AssertUnchangedAsync(Vault, name, "a 40 MB body");
+    }
+
+    [Fact]
     public async Task Merge_BadX5c_BadParameter_PendingUnchanged()
     {
         string name = Names.New("bx5c");
