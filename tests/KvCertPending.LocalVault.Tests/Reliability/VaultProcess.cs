@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
+
+namespace KvCertPending.LocalVault.Tests.Reliability;
+
+/// <summary>
+/// The local vault as a separate process (the built KvCertPending.LocalVault.dll run with dotnet, exactly as
+/// `dotnet run` would), so a test can SIGKILL it. It listens on a free loopback port; the URL and the TLS
+/// certificate's path are read from what it prints at start.
+/// </summary>
+internal sealed class VaultProcess : IDisposable
+{
+    private const string ListeningPrefix = "Local vault listening on ";
+    private const string TlsPrefix = "TLS certificate (PEM):";
+
+    private readonly Process process;
+
+    private VaultProcess(Process process, Uri vaultUri, X509Certificate2 tlsCertificate)
+    {
+        this.process = process;
+        VaultUri = vaultUri;
+        TlsCertificate = tlsCertificate;
+    }
+
+    public Uri VaultUri { get; }
+
+    public X509Certificate2 TlsCertificate { get; }
+
+    public int Id => process.Id;
+
+    public static async Task<VaultProcess> StartAsync(string dataDirectory)
+    {
+        string host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        var start = new ProcessStartInfo(host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "KvCertPending.LocalVault.dll"));
+        start.ArgumentList.Add("--port");
+        start.ArgumentList.Add("0");
+        start.ArgumentList.Add("--data");
+        start.ArgumentList.Add(dataDirectory);
+
+        var lines = new List<string>();
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        string? tlsPath = null;
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (lines)
+            {
+                lines.Add(e.Data);
+            }
+
+            if (e.Data.StartsWith(TlsPrefix, StringComparison.Ordinal))
+            {
+                tlsPath = e.Data[TlsPrefix.Length..].Trim();
+            }
+            else if (e.Data.StartsWith(ListeningPrefix, StringComparison.Ordinal))
+            {
+                listening.TrySetResult(new Uri(e.Data[ListeningPrefix.Length..].Trim()));
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (lines)
+                {
+                    lines.Add("stderr: " + e.Data);
+                }
+            }
+        };
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("the vault process exited: " + string.Join(" | ", lines)));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            Uri uri = await listening.Task.WaitAsync(TimeSpan.FromSeconds(90)).ConfigureAwait(false);
+
+            // The TLS line follows the URL line; wait (bounded) until it has been read.
+            for (int i = 0; i < 200 && tlsPath is null; i++)
+            {
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+
+            string pem = await File.ReadAllTextAsync(tlsPath ?? Path.Combine(dataDirectory, "tls-certificate.pem")).ConfigureAwait(false);
+            return new VaultProcess(process, uri, X509Certificate2.CreateFromPem(pem));
+        }
+        catch
+        {
+            KillAndWait(process);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    public void Kill() => KillAndWait(process);
+
+    public void Dispose()
+    {
+        KillAndWait(process);
+        process.Dispose();
+        TlsCertificate.Dispose();
+    }
+
+    private static void KillAndWait(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        process.WaitForExit(30_000);
+    }
+}
