@@ -62,8 +62,10 @@ public sealed class ModuleSession : IDisposable
             session.Run(
                 "Import-Module -Name $KvModuleManifest -ErrorAction Stop; " +
                 "$PSDefaultParameterValues['*-Kv*:AccessToken'] = $KvLocalVaultToken; " +
-                "Remove-Variable -Name KvLocalVaultToken, KvModuleManifest",
+                (console is null || Console.IsOutputRedirected ? "$PSStyle.OutputRendering = 'PlainText'" : string.Empty),
                 new Dictionary<string, object?> { ["KvModuleManifest"] = RepositoryPaths.ModuleManifest }).ThrowIfErrors();
+            runspace.SessionStateProxy.PSVariable.Remove("KvLocalVaultToken");
+            runspace.SessionStateProxy.PSVariable.Remove("KvModuleManifest");
         }
         catch
         {
