@@ -24,6 +24,9 @@ public sealed class ModuleVault : IAsyncLifetime
     /// <summary>Issues after a minute unless cancelled (honours cancellation).</summary>
     public const string SlowIssuer = "test-slow";
 
+    /// <summary>Issues after 5 s unless cancelled before (the local vault applies a cancellation when the request is due).</summary>
+    public const string CancellableIssuer = "test-cancellable";
+
     /// <summary>Fails (CertificateIssuerError) after a few hundred milliseconds.</summary>
     public const string FailingIssuer = "test-fail";
 
@@ -59,6 +62,7 @@ public sealed class ModuleVault : IAsyncLifetime
 
         await AddIssuerAsync(QuickIssuer, new IssuerSimulation(TimeSpan.FromMilliseconds(400), IssuerOutcome.Issue, true));
         await AddIssuerAsync(SlowIssuer, new IssuerSimulation(TimeSpan.FromSeconds(60), IssuerOutcome.Issue, true));
+        await AddIssuerAsync(CancellableIssuer, new IssuerSimulation(TimeSpan.FromSeconds(5), IssuerOutcome.Issue, true));
         await AddIssuerAsync(FailingIssuer, new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Fail, true));
         await AddIssuerAsync(RejectingIssuer, new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Reject, true));
     }
