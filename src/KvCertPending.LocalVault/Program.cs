@@ -1,1 +1,54 @@
+using System.Globalization;
+using KvCertPending.LocalVault;
+
+// dotnet run --project src/KvCertPending.LocalVault -- [--port N] [--data DIR] [--all-interfaces]
+var options = new LocalVaultOptions { Port = 0 };
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--port" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535:
+            options.Port = port;
+            i++;
+            break;
+        case "--data" when i + 1 < args.Length:
+            options.DataDirectory = Path.GetFullPath(args[++i]);
+            break;
+        case "--all-interfaces":
+            options.ListenOnAllInterfaces = true;
+            break;
+        case "--help" or "-h":
+            Console.WriteLine("usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces]");
+            return 0;
+        default:
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces]");
+            return 2;
+    }
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+
+await using var server = await LocalVaultServer.StartAsync(options, stop.Token).ConfigureAwait(false);
+Console.WriteLine($"Local vault listening on {server.VaultUri}");
+Console.WriteLine($"Data folder:              {Path.GetFullPath(options.DataDirectory)}");
+Console.WriteLine($"TLS certificate (PEM):    {server.TlsCertificatePemPath}");
+Console.WriteLine($"Local CA root (PEM):      {server.CaCertificatePemPath}");
+Console.WriteLine("Any bearer token is accepted (tokens are not validated). Press Ctrl+C to stop.");
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+}
+catch (OperationCanceledException)
+{
+    // Ctrl+C: fall through to a clean stop.
+}
+
+await server.StopAsync().ConfigureAwait(false);
+Console.WriteLine("Local vault stopped.");
 return 0;

@@ -1,0 +1,74 @@
+using KvCertPending.LocalVault.Http;
+using KvCertPending.LocalVault.Lifecycle;
+using KvCertPending.LocalVault.Model;
+
+namespace KvCertPending.LocalVault.Endpoints;
+
+/// <summary>The pending lifecycle: create, GET/PATCH/DELETE pending, merge.</summary>
+internal static class PendingEndpoints
+{
+    public static void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/certificates/{name}/create", CreateAsync);
+        routes.MapGet("/certificates/{name}/pending", GetAsync);
+        routes.MapMethods("/certificates/{name}/pending", ["PATCH"], UpdateAsync);
+        routes.MapDelete("/certificates/{name}/pending", DeleteAsync);
+        routes.MapPost("/certificates/{name}/pending/merge", MergeAsync);
+    }
+
+    private static async Task CreateAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        var body = await VaultJson.ReadAsync<CreateCertificateBody>(context.Request).ConfigureAwait(false);
+        var pending = await Route.Service<CertificateCreation>(context).CreateAsync(name, body, context.RequestAborted).ConfigureAwait(false);
+        var urls = new VaultUrls(context.Request);
+        await Route.Json(context, 202, PendingView.Render(pending, urls), urls.PendingLocation(pending.Name, pending.RequestId), RetryAfter(context)).ConfigureAwait(false);
+    }
+
+    private static async Task GetAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        var pending = Route.Service<PendingOperations>(context).Get(name, context.Request.Query["request_id"].ToString());
+        var retryAfter = pending.IsInProgress ? RetryAfter(context) : (int?)null;
+        if (context.Request.Headers.Accept.Any(a => a?.Contains("application/pkcs10", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            context.Response.ContentType = "application/pkcs10";
+            if (retryAfter is { } seconds)
+            {
+                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            await context.Response.WriteAsync(pending.Csr).ConfigureAwait(false);
+            return;
+        }
+
+        await Route.Json(context, 200, PendingView.Render(pending, new VaultUrls(context.Request)), retryAfterSeconds: retryAfter).ConfigureAwait(false);
+    }
+
+    private static async Task UpdateAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        var body = await VaultJson.ReadAsync<UpdatePendingBody>(context.Request).ConfigureAwait(false);
+        var pending = await Route.Service<PendingOperations>(context).UpdateAsync(name, body).ConfigureAwait(false);
+        await Route.Ok(context, PendingView.Render(pending, new VaultUrls(context.Request))).ConfigureAwait(false);
+    }
+
+    private static async Task DeleteAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        var pending = await Route.Service<PendingOperations>(context).DeleteAsync(name).ConfigureAwait(false);
+        await Route.Ok(context, PendingView.Render(pending, new VaultUrls(context.Request))).ConfigureAwait(false);
+    }
+
+    private static async Task MergeAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        var body = await VaultJson.ReadAsync<MergeCertificateBody>(context.Request).ConfigureAwait(false);
+        var (certificate, version) = await Route.Service<PendingOperations>(context).MergeAsync(name, body).ConfigureAwait(false);
+        var urls = new VaultUrls(context.Request);
+        var pending = Route.Service<Lifecycle.VaultCore>(context).Database.Read(tx => tx.GetPending(name));
+        await Route.Json(context, 201, BundleView.Render(certificate, version, pending, urls), urls.CertificateLocation(certificate.Name)).ConfigureAwait(false);
+    }
+
+    private static int RetryAfter(HttpContext context) => Route.Service<Lifecycle.VaultCore>(context).Options.RetryAfterSeconds;
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using KvCertPending.LocalVault.Crypto;
+using KvCertPending.LocalVault.Endpoints;
+using KvCertPending.LocalVault.Http;
+using KvCertPending.LocalVault.Lifecycle;
+using KvCertPending.LocalVault.Storage;
+
+namespace KvCertPending.LocalVault.Hosting;
+
+/// <summary>Builds the web application: Kestrel over HTTPS, the request pipeline, services, route groups.</summary>
+internal static class VaultApplication
+{
+    public static WebApplication Build(LocalVaultOptions options, int port, X509Certificate2 tlsCertificate, VaultCore core, KeyFactory keys)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(VaultApplication).Assembly.GetName().Name,
+            ContentRootPath = options.DataDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("KvCertPending.LocalVault.Requests", LogLevel.Information);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = VaultJson.MaxBodyBytes + 1;
+            if (options.ListenOnAllInterfaces)
+            {
+                kestrel.ListenAnyIP(port, listen => listen.UseHttps(tlsCertificate));
+                return;
+            }
+
+            kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(tlsCertificate));
+            if (System.Net.Sockets.Socket.OSSupportsIPv6)
+            {
+                kestrel.Listen(IPAddress.IPv6Loopback, port, listen => listen.UseHttps(tlsCertificate));
+            }
+        });
+
+        builder.Services.AddSingleton(core);
+        builder.Services.AddSingleton<IKeyFactory>(keys);
+        builder.Services.AddSingleton<Simulations>();
+        builder.Services.AddSingleton<CertificateCreation>();
+        builder.Services.AddSingleton<PendingOperations>();
+        builder.Services.AddHostedService<IssuanceWorker>();
+        builder.Services.AddRouting();
+
+        var app = builder.Build();
+        app.Use(RequestLog.InvokeAsync);
+        app.Use(RequestIdentity.InvokeAsync);
+        app.Use(PathNormalization.InvokeAsync);
+        app.Use(BearerChallenge.InvokeAsync);
+        app.Use(ApiVersions.InvokeAsync);
+        app.UseRouting();
+        PendingEndpoints.Map(app);
+        CertificateEndpoints.Map(app);
+        IssuerEndpoints.Map(app);
+        ManagementEndpoints.Map(app);
+        app.Use(NotFound);
+        return app;
+    }
+
+    /// <summary>Unmatched paths and methods get Key Vault-shaped errors instead of empty 404/405 responses.</summary>
+    private static Task NotFound(HttpContext context, RequestDelegate next)
+    {
+        var endpoint = context.GetEndpoint();
+        if (endpoint is null)
+        {
+            return ErrorWriter.WriteAsync(context, 404, "NotFound", $"The requested resource {context.Request.Method} {context.Request.Path} was not found in this vault.");
+        }
+
+        if (endpoint.DisplayName?.StartsWith("405", StringComparison.Ordinal) == true)
+        {
+            return ErrorWriter.WriteAsync(context, 405, "MethodNotAllowed", $"The method {context.Request.Method} is not allowed on {context.Request.Path}.");
+        }
+
+        return next(context);
+    }
+}

@@ -1,0 +1,46 @@
+namespace KvCertPending.LocalVault.Http;
+
+/// <summary>
+/// Outermost step: gives every response an <c>x-ms-request-id</c> (UUID), echoes <c>x-ms-client-request-id</c>,
+/// and turns any exception into a Key Vault-shaped error so no request can take the process down.
+/// </summary>
+internal static class RequestIdentity
+{
+    public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var response = context.Response;
+        response.Headers["x-ms-request-id"] = Guid.NewGuid().ToString();
+        if (context.Request.Headers.TryGetValue("x-ms-client-request-id", out var clientRequestId))
+        {
+            response.Headers["x-ms-client-request-id"] = clientRequestId;
+        }
+
+        response.Headers["x-ms-keyvault-service-version"] = "1.9.0.0";
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (VaultException error) when (!response.HasStarted)
+        {
+            await ErrorWriter.WriteAsync(context, error).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException error) when (!response.HasStarted)
+        {
+            var status = error.StatusCode == StatusCodes.Status413PayloadTooLarge ? 413 : 400;
+            await ErrorWriter.WriteAsync(context, status, VaultErrors.BadParameterCode, "The request could not be read.").ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception error) when (!response.HasStarted)
+        {
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("KvCertPending.LocalVault");
+            LogUnexpected(logger, context.Request.Method, context.Request.Path, error);
+            await ErrorWriter.WriteAsync(context, 500, "InternalServerError", "The local vault failed to process the request.").ConfigureAwait(false);
+        }
+    }
+
+    private static void LogUnexpected(ILogger logger, string method, PathString path, Exception error) =>
+        logger.LogError(error, "Unexpected failure in {Method} {Path}", method, path);
+}

@@ -1,0 +1,83 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace KvCertPending.LocalVault.Http;
+
+/// <summary>JSON in and out: one set of serializer options, bounded and strict request bodies, UTF-8 responses.</summary>
+internal static class VaultJson
+{
+    public const string ContentType = "application/json; charset=utf-8";
+
+    /// <summary>Largest request body accepted (Key Vault's own limit is about this size).</summary>
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        PropertyNameCaseInsensitive = false,
+    };
+
+    public static async Task WriteAsync(HttpResponse response, JsonNode body)
+    {
+        response.ContentType = ContentType;
+        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString(Options));
+        response.ContentLength = bytes.Length;
+        await response.Body.WriteAsync(bytes).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads and deserializes a required JSON body; every fault becomes a 400/413 Key Vault error.</summary>
+    public static async Task<T> ReadAsync<T>(HttpRequest request)
+        where T : class
+    {
+        var bytes = await ReadBytesAsync(request).ConfigureAwait(false);
+        if (bytes.Length == 0)
+        {
+            throw VaultErrors.BadParameter("The request body is required.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(bytes, Options)
+                ?? throw VaultErrors.BadParameter("The request body must be a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? string.Empty : $" at '{e.Path.TrimStart('$', '.')}'";
+            throw new VaultException(400, VaultErrors.BadParameterCode, $"The request body is not valid JSON for this operation{where}.");
+        }
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(HttpRequest request)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            throw TooLarge();
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk).ConfigureAwait(false)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > MaxBodyBytes)
+                {
+                    throw TooLarge();
+                }
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLarge();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static VaultException TooLarge() =>
+        new(413, "RequestEntityTooLarge", $"The request body is larger than the limit of {MaxBodyBytes} bytes.");
+}

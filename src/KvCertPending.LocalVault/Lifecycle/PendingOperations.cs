@@ -1,0 +1,107 @@
+using KvCertPending.LocalVault.Crypto;
+using KvCertPending.LocalVault.Http;
+using KvCertPending.LocalVault.Model;
+using KvCertPending.LocalVault.Storage;
+
+namespace KvCertPending.LocalVault.Lifecycle;
+
+/// <summary>GET, PATCH (cancellation), DELETE and merge on <c>/certificates/{name}/pending</c>.</summary>
+internal sealed class PendingOperations
+{
+    public const string KeyMismatch = "The public key of the end-entity certificate in the specified X.509 certificate content does not match the public part of the specified private key. Please specify a certificate with a valid key pair.";
+    private readonly VaultCore _core;
+
+    public PendingOperations(VaultCore core) => _core = core;
+
+    public PendingRecord Get(string name, string? requestId)
+    {
+        var pending = _core.Database.Read(tx => tx.GetPending(name));
+        if (pending is null || (!string.IsNullOrEmpty(requestId) && !string.Equals(requestId, pending.RequestId, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw VaultErrors.PendingNotFound(name);
+        }
+
+        return pending;
+    }
+
+    public async Task<PendingRecord> UpdateAsync(string name, UpdatePendingBody body)
+    {
+        if (body.CancellationRequested is not { } cancel)
+        {
+            throw VaultErrors.BadParameter("Property cancellation_requested is required.");
+        }
+
+        using var held = await _core.Locks.TryEnterAsync(name).ConfigureAwait(false) ?? throw VaultErrors.ConcurrentUpdate(name, "updating");
+        return _core.Database.Write(tx =>
+        {
+            var pending = tx.GetPending(name) ?? throw VaultErrors.PendingNotFound(name);
+            if (!pending.IsInProgress)
+            {
+                throw VaultErrors.Forbidden("Pending status must be in progress to allow update.");
+            }
+
+            if (cancel && !pending.CancellationRequested)
+            {
+                pending.CancellationRequested = true;
+                tx.PutPending(pending);
+            }
+
+            return pending;
+        });
+    }
+
+    public async Task<PendingRecord> DeleteAsync(string name)
+    {
+        using var held = await _core.Locks.TryEnterAsync(name).ConfigureAwait(false) ?? throw VaultErrors.ConcurrentUpdate(name, "deleting");
+        return _core.Database.Write(tx =>
+        {
+            var pending = tx.GetPending(name) ?? throw VaultErrors.PendingNotFound(name);
+            tx.DeletePending(name);
+            return pending;
+        });
+    }
+
+    /// <summary>Completes the pending request with a certificate chain obtained elsewhere. Returns the completed version.</summary>
+    public async Task<(CertificateRecord Certificate, VersionRecord Version)> MergeAsync(string name, MergeCertificateBody body)
+    {
+        var chain = ChainParser.Parse(body.X5c);
+        try
+        {
+            using var held = await _core.Locks.TryEnterAsync(name).ConfigureAwait(false) ?? throw VaultErrors.ConcurrentUpdate(name, "merging");
+            return _core.Database.Write(tx =>
+            {
+                var pending = tx.GetPending(name) ?? throw VaultErrors.PendingNotFound(name);
+                if (pending.IsInProgress && !PolicyRules.IsUnknown(pending.IssuerName))
+                {
+                    throw VaultErrors.Forbidden($"Merge is forbidden on pending object created with issuer : {pending.IssuerName} while it is in progress");
+                }
+
+                if (pending.Status == PendingStatus.Completed)
+                {
+                    throw VaultErrors.Forbidden("Merge is forbidden on a pending object that has already completed.");
+                }
+
+                var version = tx.GetVersion(pending.Name, pending.Version) ?? throw VaultErrors.PendingNotFound(name);
+                using var key = KeyMaterial.Import(version.KeyType, version.PrivateKey);
+                var leaf = chain.FirstOrDefault(c => KeyMaterial.Matches(c, key)) ?? throw VaultErrors.BadParameter(KeyMismatch);
+                if (body.Attributes?.Enabled is { } enabled)
+                {
+                    pending.EnableOnCompletion = enabled;
+                }
+
+                var completed = Issuance.Complete(tx, pending, ChainParser.Order(chain, leaf, pending.PreserveCertOrder), _core.NowSeconds);
+                if (body.Tags is not null)
+                {
+                    completed.Tags = body.Tags;
+                    tx.PutVersion(completed);
+                }
+
+                return (tx.GetCertificate(name)!, completed);
+            });
+        }
+        finally
+        {
+            chain.ForEach(c => c.Dispose());
+        }
+    }
+}

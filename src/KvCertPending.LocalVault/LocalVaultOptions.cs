@@ -1,0 +1,36 @@
+namespace KvCertPending.LocalVault;
+
+/// <summary>How a local vault is hosted: where it listens, where it keeps its state, how its simulated CAs behave by default.</summary>
+public sealed class LocalVaultOptions
+{
+    /// <summary>TCP port on loopback; 0 picks a free port.</summary>
+    public int Port { get; set; }
+
+    /// <summary>The data folder: SQLite database, TLS certificate and key, local CA root and key.</summary>
+    public string DataDirectory { get; set; } = Path.Combine(Environment.CurrentDirectory, ".localvault");
+
+    /// <summary>Listen on every interface instead of loopback only. Off unless explicitly asked for.</summary>
+    public bool ListenOnAllInterfaces { get; set; }
+
+    /// <summary>Retry-After (seconds) sent on the create 202 and on GET pending while inProgress.</summary>
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>The simulation used by a named issuer that has none of its own.</summary>
+    public IssuerSimulation DefaultSimulation { get; set; } = new(TimeSpan.FromSeconds(2), IssuerOutcome.Issue, HonourCancellation: true);
+}
+
+/// <summary>What a simulated certificate authority does with a request once its delay has passed.</summary>
+public enum IssuerOutcome
+{
+    /// <summary>Signs the CSR: the pending object becomes completed.</summary>
+    Issue,
+
+    /// <summary>The provider fails: status failed, error code "Certificate issuer error".</summary>
+    Fail,
+
+    /// <summary>The provider refuses the request: status failed, error code "Request rejected".</summary>
+    Reject,
+}
+
+/// <summary>The behaviour of one simulated issuer: delay before the CA answers, its answer, and whether it honours cancellation.</summary>
+public sealed record IssuerSimulation(TimeSpan Delay, IssuerOutcome Outcome, bool HonourCancellation);

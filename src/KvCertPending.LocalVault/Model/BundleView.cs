@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KvCertPending.LocalVault.Http;
+using KvCertPending.LocalVault.Storage;
+
+namespace KvCertPending.LocalVault.Model;
+
+/// <summary>Certificate bundles, certificate items and policies as Key Vault writes them.</summary>
+internal static class BundleView
+{
+    public const string RecoveryLevel = "Recoverable+Purgeable";
+    public const int RecoverableDays = 90;
+
+    /// <summary>The full bundle: ids, cer and x5t once issued, attributes, policy, the pending link while one exists.</summary>
+    public static JsonObject Render(CertificateRecord certificate, VersionRecord version, PendingRecord? pending, VaultUrls urls)
+    {
+        var json = Item(certificate, version, urls, urls.CertificateVersion(version.Name, version.Version));
+        if (version.Chain is { Count: > 0 } chain)
+        {
+            json["kid"] = urls.Key(version.Name, version.Version);
+            json["sid"] = urls.Secret(version.Name, version.Version);
+            json["cer"] = chain[0];
+        }
+
+        json["policy"] = Policy(certificate, urls);
+        if (pending is not null && pending.Version == version.Version && pending.Status != PendingStatus.Completed)
+        {
+            json["pending"] = new JsonObject { ["id"] = urls.Pending(certificate.Name) };
+        }
+
+        AddDeleted(json, certificate, urls);
+        return json;
+    }
+
+    /// <summary>A list item: id, x5t, attributes, tags (no policy, no cer).</summary>
+    public static JsonObject Item(CertificateRecord certificate, VersionRecord version, VaultUrls urls, string id)
+    {
+        var json = new JsonObject { ["id"] = id };
+        if (version.Chain is { Count: > 0 } chain)
+        {
+            json["x5t"] = Thumbprint(chain[0]);
+        }
+
+        json["attributes"] = Attributes(version);
+        if (version.Tags is { Count: > 0 } tags)
+        {
+            json["tags"] = JsonSerializer.SerializeToNode(tags);
+        }
+
+        AddDeleted(json, certificate, urls);
+        return json;
+    }
+
+    public static JsonObject Policy(CertificateRecord certificate, VaultUrls urls)
+    {
+        var node = JsonSerializer.SerializeToNode(certificate.Policy, VaultJson.Options)!.AsObject();
+        node["id"] = urls.Policy(certificate.Name);
+        return node;
+    }
+
+    /// <summary>Base64url SHA-1 of the DER certificate, as Key Vault writes x5t.</summary>
+    public static string Thumbprint(string derBase64) =>
+        Base64Url(SHA1.HashData(Convert.FromBase64String(derBase64)));
+
+    private static JsonObject Attributes(VersionRecord version)
+    {
+        var json = new JsonObject { ["enabled"] = version.Enabled };
+        if (version.NotBefore is { } nbf)
+        {
+            json["nbf"] = nbf;
+        }
+
+        if (version.Expires is { } exp)
+        {
+            json["exp"] = exp;
+        }
+
+        json["created"] = version.Created;
+        json["updated"] = version.Updated;
+        json["recoveryLevel"] = RecoveryLevel;
+        json["recoverableDays"] = RecoverableDays;
+        return json;
+    }
+
+    private static void AddDeleted(JsonObject json, CertificateRecord certificate, VaultUrls urls)
+    {
+        if (certificate.DeletedOn is { } deleted)
+        {
+            json["recoveryId"] = urls.DeletedCertificate(certificate.Name);
+            json["deletedDate"] = deleted;
+            json["scheduledPurgeDate"] = certificate.ScheduledPurgeOn;
+        }
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

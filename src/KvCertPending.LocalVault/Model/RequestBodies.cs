@@ -1,0 +1,81 @@
+using System.Text.Json.Serialization;
+
+namespace KvCertPending.LocalVault.Model;
+
+/// <summary>Attributes a client may set on a certificate.</summary>
+internal sealed class CertificateAttributesInput
+{
+    [JsonPropertyName("enabled")]
+    public bool? Enabled { get; set; }
+}
+
+/// <summary>POST /certificates/{name}/create.</summary>
+internal sealed class CreateCertificateBody
+{
+    [JsonPropertyName("policy")]
+    public PolicyModel? Policy { get; set; }
+
+    [JsonPropertyName("attributes")]
+    public CertificateAttributesInput? Attributes { get; set; }
+
+    [JsonPropertyName("tags")]
+    public Dictionary<string, string>? Tags { get; set; }
+
+    [JsonPropertyName("preserveCertOrder")]
+    public bool? PreserveCertOrder { get; set; }
+}
+
+/// <summary>POST /certificates/{name}/import.</summary>
+internal sealed class ImportCertificateBody
+{
+    [JsonPropertyName("value")]
+    public string? Value { get; set; }
+
+    [JsonPropertyName("pwd")]
+    public string? Password { get; set; }
+
+    [JsonPropertyName("policy")]
+    public PolicyModel? Policy { get; set; }
+
+    [JsonPropertyName("attributes")]
+    public CertificateAttributesInput? Attributes { get; set; }
+
+    [JsonPropertyName("tags")]
+    public Dictionary<string, string>? Tags { get; set; }
+
+    [JsonPropertyName("preserveCertOrder")]
+    public bool? PreserveCertOrder { get; set; }
+}
+
+/// <summary>POST /certificates/{name}/pending/merge.</summary>
+internal sealed class MergeCertificateBody
+{
+    [JsonPropertyName("x5c")]
+    public List<string>? X5c { get; set; }
+
+    [JsonPropertyName("attributes")]
+    public CertificateAttributesInput? Attributes { get; set; }
+
+    [JsonPropertyName("tags")]
+    public Dictionary<string, string>? Tags { get; set; }
+}
+
+/// <summary>PATCH /certificates/{name}/pending.</summary>
+internal sealed class UpdatePendingBody
+{
+    [JsonPropertyName("cancellation_requested")]
+    public bool? CancellationRequested { get; set; }
+}
+
+/// <summary>PATCH /certificates/{name}/{version}.</summary>
+internal sealed class UpdateCertificateBody
+{
+    [JsonPropertyName("policy")]
+    public PolicyModel? Policy { get; set; }
+
+    [JsonPropertyName("attributes")]
+    public CertificateAttributesInput? Attributes { get; set; }
+
+    [JsonPropertyName("tags")]
+    public Dictionary<string, string>? Tags { get; set; }
+}

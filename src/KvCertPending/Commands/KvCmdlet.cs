@@ -1,0 +1,189 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Security;
+using System.Threading;
+using System.Threading.Tasks;
+using KvCertPending.Engine;
+using KvCertPending.Model;
+using KvCertPending.Resources;
+
+namespace KvCertPending.Commands
+{
+    /// <summary>
+    /// What every cmdlet shares: the connection parameters (-VaultName/-Environment or -VaultUri, -AccessToken), the
+    /// cancellation token that Ctrl+C (StopProcessing) cancels, and the one way to run engine work: on the pipeline
+    /// thread, draining what workers queued (progress, verbose) while the work runs.
+    /// </summary>
+    public abstract class KvCmdlet : PSCmdlet, IDisposable
+    {
+        /// <summary>Parameter set: the vault by name (public cloud unless -Environment).</summary>
+        protected const string ByVaultNameSet = nameof(VaultName);
+
+        /// <summary>Parameter set: the vault by URI (also how pipeline objects bind).</summary>
+        protected const string ByVaultUriSet = nameof(VaultUri);
+
+        /// <summary>Parameter set: a KvPendingCertificate from the pipeline.</summary>
+        protected const string ByInputObjectSet = "InputObject";
+
+        private readonly CancellationTokenSource _cancel = new();
+        private readonly Dictionary<string, VaultSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
+        private CredentialChoice? _accessTokenCredential;
+
+        /// <summary>The vault's name, e.g. contoso-kv (https://contoso-kv.vault.azure.net/).</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByVaultNameSet)]
+        [ValidateNotNullOrEmpty]
+        [Alias("Vault")]
+        public string VaultName { get; set; } = string.Empty;
+
+        /// <summary>The cloud that -VaultName is in.</summary>
+        [Parameter(ParameterSetName = ByVaultNameSet)]
+        public KvCloudEnvironment Environment { get; set; } = KvCloudEnvironment.AzureCloud;
+
+        /// <summary>The vault's URI, e.g. https://contoso-kv.vault.azure.net/ or https://localhost:8443/.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        public Uri? VaultUri { get; set; }
+
+        /// <summary>A bearer token for Key Vault that the caller already holds; by default the Azure.Identity chain is used.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? AccessToken { get; set; }
+
+        /// <summary>Cancelled by Ctrl+C (StopProcessing).</summary>
+        internal CancellationToken CancelToken => _cancel.Token;
+
+        /// <inheritdoc />
+        protected override void StopProcessing() => _cancel.Cancel();
+
+        /// <summary>PowerShell disposes the cmdlet when the pipeline is done with it.</summary>
+        public void Dispose()
+        {
+            _cancel.Dispose();
+            GC.SuppressFinalize(this);
+        }
+
+        /// <summary>The session for the vault this record names: -VaultName, -VaultUri or the piped object's VaultUri.</summary>
+        internal VaultSession Session(KvPendingCertificate? inputObject = null)
+        {
+            VaultEndpoint endpoint = ParameterSetName switch
+            {
+                ByVaultNameSet => VaultEndpoint.FromName(VaultName, Environment),
+                ByVaultUriSet => VaultEndpoint.FromUri(VaultUri!),
+                ByInputObjectSet => VaultEndpoint.FromUri((inputObject ?? throw new PSArgumentNullException("InputObject")).VaultUri),
+                _ => throw new PSInvalidOperationException("Unknown parameter set " + ParameterSetName),
+            };
+
+            if (_sessions.TryGetValue(endpoint.Key, out var session))
+            {
+                return session;
+            }
+
+            var credential = AccessToken is null
+                ? CredentialChoice.Default(endpoint.Environment)
+                : _accessTokenCredential ??= CredentialChoice.FromAccessToken(AccessToken);
+            var trust = TrustedCertificate.Resolve(
+                GetVariableValue(TrustedCertificate.VariableName),
+                path => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+            session = new VaultSession(endpoint, VaultClientFactory.Get(endpoint, credential, trust));
+            _sessions[endpoint.Key] = session;
+            return session;
+        }
+
+        /// <summary>
+        /// Runs engine work to completion on the pipeline thread. Work runs on the thread pool and posts what it wants
+        /// written; this thread writes it. Ctrl+C cancels the work and stops the pipeline.
+        /// </summary>
+        internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work)
+        {
+            using var queue = new PipelineQueue();
+            var task = Task.Run(() => work(queue, CancelToken));
+            _ = task.ContinueWith(_ => queue.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            foreach (var action in queue.Drain())
+            {
+                action(this);
+            }
+
+            try
+            {
+                return task.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>One item failed: write its error and go on with the next.</summary>
+        internal void WriteKvError(KvCertPendingException error) => WriteError(error.ToErrorRecord());
+
+        /// <summary>Runs one item's work; a failure of that item becomes a non-terminating error.</summary>
+        internal void ForItem(Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (KvCertPendingException error)
+            {
+                WriteKvError(error);
+            }
+        }
+
+        /// <summary>ShouldProcess, where -Force skips the confirmation prompt but -WhatIf still only tells.</summary>
+        internal bool ShouldChange(string target, string action, bool force)
+        {
+            if (force && !MyInvocation.BoundParameters.ContainsKey("Confirm"))
+            {
+                var whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value) && value is SwitchParameter { IsPresent: true };
+                var whatIfPreference = GetVariableValue("WhatIfPreference") is { } preference && LanguagePrimitives.IsTrue(preference);
+                if (!whatIf && !whatIfPreference)
+                {
+                    return true;
+                }
+            }
+
+            return ShouldProcess(target, action);
+        }
+
+        /// <summary>"name in vault" for ShouldProcess targets.</summary>
+        internal static string Describe(string name, VaultSession session) =>
+            string.Format(System.Globalization.CultureInfo.CurrentCulture, Strings.TargetDescription, name, session.Endpoint.VaultUri);
+
+        /// <summary>Refuses a certificate name the service would refuse, before anything is sent.</summary>
+        internal static void CheckName(string name)
+        {
+            if (!CertificateNames.IsValid(name))
+            {
+                throw new KvCertPendingException(
+                    "CertificateNameInvalid", ErrorCategory.InvalidArgument,
+                    string.Format(System.Globalization.CultureInfo.CurrentCulture, Strings.CertificateNameInvalid, name), name);
+            }
+        }
+    }
+
+    /// <summary>Actions posted by workers, written by the pipeline thread.</summary>
+    internal sealed class PipelineQueue : IDisposable
+    {
+        private readonly BlockingCollection<Action<KvCmdlet>> _actions = new();
+
+        public void Post(Action<KvCmdlet> action)
+        {
+            try
+            {
+                _actions.TryAdd(action);
+            }
+            catch (InvalidOperationException)
+            {
+                // Completed: the work is over, nothing more to write.
+            }
+        }
+
+        public void Complete() => _actions.CompleteAdding();
+
+        public IEnumerable<Action<KvCmdlet>> Drain() => _actions.GetConsumingEnumerable();
+
+        public void Dispose() => _actions.Dispose();
+    }
+}

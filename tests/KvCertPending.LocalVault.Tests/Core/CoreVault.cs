@@ -1,0 +1,79 @@
+using System.Net.Http;
+using System.Net.Security;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Security.KeyVault.Certificates;
+
+namespace KvCertPending.LocalVault.Tests.Core;
+
+/// <summary>A local vault on a free port in a fresh data folder, with an SDK client that trusts exactly its TLS certificate.</summary>
+public sealed class CoreVault : IAsyncDisposable
+{
+    private CoreVault(LocalVaultServer server, string dataDirectory)
+    {
+        Server = server;
+        DataDirectory = dataDirectory;
+        Http = new HttpClient(CreateHandler(server)) { BaseAddress = server.VaultUri };
+        Client = new CertificateClient(server.VaultUri, new FakeCredential(), new CertificateClientOptions
+        {
+            DisableChallengeResourceVerification = true,
+            Transport = new HttpClientTransport(CreateHandler(server)),
+        });
+    }
+
+    public LocalVaultServer Server { get; }
+
+    public string DataDirectory { get; }
+
+    public CertificateClient Client { get; }
+
+    /// <summary>Raw HTTPS to the vault (no token unless a request adds one).</summary>
+    public HttpClient Http { get; }
+
+    public static async Task<CoreVault> StartAsync(string? dataDirectory = null)
+    {
+        dataDirectory ??= Path.Combine(Path.GetTempPath(), "kvcp-core-" + Guid.NewGuid().ToString("N"));
+        var server = await LocalVaultServer.StartAsync(new LocalVaultOptions
+        {
+            Port = 0,
+            DataDirectory = dataDirectory,
+            RetryAfterSeconds = 0,
+            DefaultSimulation = new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Issue, HonourCancellation: true),
+        });
+        return new CoreVault(server, dataDirectory);
+    }
+
+    public static HttpClientHandler CreateHandler(LocalVaultServer server)
+    {
+        var trusted = server.TlsCertificate;
+        return new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+                errors == SslPolicyErrors.None
+                || (errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate is not null && certificate.RawData.AsSpan().SequenceEqual(trusted.RawData)),
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Server.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder.
+        }
+    }
+
+    private sealed class FakeCredential : TokenCredential
+    {
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            new("local-vault-accepts-any-token", DateTimeOffset.UtcNow.AddHours(1));
+
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            new(GetToken(requestContext, cancellationToken));
+    }
+}
