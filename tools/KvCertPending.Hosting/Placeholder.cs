@@ -1,5 +1,0 @@
-namespace KvCertPending.Hosting;
-
-internal static class Placeholder
-{
-}
