@@ -109,7 +109,7 @@ public sealed partial class HelpContentTests : IClassFixture<ModuleRunspaceFixtu
             .Select(o => ((object[])o.BaseObject).Select(p => p.ToString()!.Split('|')).ToDictionary(p => p[0], p => (Required: bool.Parse(p[1]), Position: p[2]), StringComparer.OrdinalIgnoreCase))
             .ToList();
         var sets = _shell.Invoke(
-            "foreach ($set in (Get-Command -Name $args[0]).ParameterSets) { ,@($set.Name; $set.Parameters | Where-Object { $args[1] -notcontains $_.Name } | ForEach-Object { '{0}|{1}|{2}' -f $_.Name, $_.IsMandatory, $_.Position }) }",
+            "$common = $args[1]; foreach ($set in (Get-Command -Name $args[0]).ParameterSets) { ,@($set.Name; $set.Parameters | Where-Object { $common -notcontains $_.Name } | ForEach-Object { '{0}|{1}|{2}' -f $_.Name, $_.IsMandatory, $_.Position }) }",
             cmdlet, CommonParameters.ToArray())
             .Select(o => (object[])o.BaseObject)
             .ToList();
