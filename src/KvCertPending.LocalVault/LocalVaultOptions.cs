@@ -15,6 +15,12 @@ public sealed class LocalVaultOptions
     /// <summary>Retry-After (seconds) sent on the create 202 and on GET pending while inProgress.</summary>
     public int RetryAfterSeconds { get; set; } = 1;
 
+    /// <summary>
+    /// One Information log line per request (method, path, status, time; never headers or bodies). On for the command
+    /// line; in-process hosts set it false so only warnings and errors are logged.
+    /// </summary>
+    public bool LogRequests { get; set; } = true;
+
     /// <summary>The simulation used by a named issuer that has none of its own.</summary>
     public IssuerSimulation DefaultSimulation { get; set; } = new(TimeSpan.FromSeconds(2), IssuerOutcome.Issue, HonourCancellation: true);
 }

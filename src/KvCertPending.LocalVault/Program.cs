@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using KvCertPending.LocalVault;
 
 // dotnet run --project src/KvCertPending.LocalVault -- [--port N] [--data DIR] [--all-interfaces]
@@ -32,7 +33,11 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     stop.Cancel();
 };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
 
 await using var server = await LocalVaultServer.StartAsync(options, stop.Token).ConfigureAwait(false);
 Console.WriteLine($"Local vault listening on {server.VaultUri}");

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using KvCertPending.LocalVault.Http;
 using KvCertPending.LocalVault.Model;
 
 namespace KvCertPending.LocalVault.Crypto;
@@ -8,7 +9,18 @@ namespace KvCertPending.LocalVault.Crypto;
 internal static class CertificateFactory
 {
     /// <summary>The DER PKCS#10 request: subject, SANs, EKUs and key usages from the policy.</summary>
-    public static byte[] CreateCsr(PolicyModel policy, AsymmetricAlgorithm key) => Build(policy, key).CreateSigningRequest();
+    /// <exception cref="VaultException">400 BadParameter when the policy's values cannot be encoded.</exception>
+    public static byte[] CreateCsr(PolicyModel policy, AsymmetricAlgorithm key)
+    {
+        try
+        {
+            return Build(policy, key).CreateSigningRequest();
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException)
+        {
+            throw VaultErrors.BadParameter("The policy's x509_props could not be encoded into a certificate request: check the subject, subject alternative names and EKU OIDs.");
+        }
+    }
 
     /// <summary>A self-signed certificate valid from <paramref name="created"/> - 600 s for the policy's validity.</summary>
     public static byte[] CreateSelfSigned(PolicyModel policy, AsymmetricAlgorithm key, DateTimeOffset created)
@@ -16,8 +28,7 @@ internal static class CertificateFactory
         var request = Build(policy, key);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
-        var notBefore = created.AddSeconds(-600);
-        var notAfter = created.AddMonths(policy.X509Props?.ValidityMonths ?? 12);
+        var (notBefore, notAfter) = Validity(policy, created);
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
         var generator = key switch
@@ -30,6 +41,10 @@ internal static class CertificateFactory
         return certificate.RawData;
     }
 
+    /// <summary>Key Vault's validity window: from <paramref name="created"/> - 600 s for validity_months.</summary>
+    public static (DateTimeOffset NotBefore, DateTimeOffset NotAfter) Validity(PolicyModel policy, DateTimeOffset created) =>
+        (created.AddSeconds(-600), created.AddMonths(policy.X509Props?.ValidityMonths ?? 12));
+
     private static CertificateRequest Build(PolicyModel policy, AsymmetricAlgorithm key)
     {
         var x509 = policy.X509Props!;
@@ -41,8 +56,9 @@ internal static class CertificateFactory
             _ => throw new InvalidOperationException("Unsupported key type."),
         };
 
-        if (x509.Sans is { } sans)
+        if (PolicyRules.HasSans(x509.Sans))
         {
+            var sans = x509.Sans!;
             var builder = new SubjectAlternativeNameBuilder();
             sans.DnsNames?.ForEach(builder.AddDnsName);
             sans.Emails?.ForEach(builder.AddEmailAddress);

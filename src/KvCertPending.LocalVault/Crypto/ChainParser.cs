@@ -54,16 +54,18 @@ internal static class ChainParser
             throw Invalid("an item is not base64");
         }
 
-        if (X509Certificate2.GetCertContentType(der) != X509ContentType.Cert)
-        {
-            throw Invalid("an item is not a DER X.509 certificate (a PKCS#7 or PKCS#12 blob is not accepted)");
-        }
-
         try
         {
-            return X509CertificateLoader.LoadCertificate(der);
+            if (X509Certificate2.GetCertContentType(der) != X509ContentType.Cert)
+            {
+                throw Invalid("an item is not a DER X.509 certificate (a PKCS#7 or PKCS#12 blob is not accepted)");
+            }
+
+            var certificate = X509CertificateLoader.LoadCertificate(der);
+            _ = certificate.PublicKey.ExportSubjectPublicKeyInfo();
+            return certificate;
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException)
         {
             throw Invalid("an item is not a DER X.509 certificate");
         }

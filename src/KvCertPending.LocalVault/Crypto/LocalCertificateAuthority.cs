@@ -14,12 +14,12 @@ internal sealed class LocalCertificateAuthority : IDisposable
     public const string KeyFileName = "ca-root-key.pem";
 
     private readonly X509Certificate2 _root;
-    private readonly RSA _key;
+    private readonly ECDsa _key;
 
     private LocalCertificateAuthority(X509Certificate2 root, string pemPath)
     {
         _root = root;
-        _key = root.GetRSAPrivateKey() ?? throw new InvalidOperationException("The local CA root has no RSA private key.");
+        _key = root.GetECDsaPrivateKey() ?? throw new InvalidOperationException("The local CA root has no EC private key.");
         PemPath = pemPath;
     }
 
@@ -34,7 +34,7 @@ internal sealed class LocalCertificateAuthority : IDisposable
         return new LocalCertificateAuthority(root, pemPath);
     }
 
-    /// <summary>Signs a DER PKCS#10 request. Returns the chain as DER, leaf first, then this root.</summary>
+    /// <summary>Signs a DER PKCS#10 request (ECDSA P-256 with SHA-256: an EC root is made in an instant at first start). Returns the chain as DER, leaf first, then this root.</summary>
     /// <exception cref="CryptographicException">The request is not a valid, correctly self-signed PKCS#10.</exception>
     public IReadOnlyList<byte[]> Sign(byte[] csrDer, int validityDays)
     {
@@ -65,7 +65,7 @@ internal sealed class LocalCertificateAuthority : IDisposable
 
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
-        using var leaf = request.Create(_root.SubjectName, X509SignatureGenerator.CreateForRSA(_key, RSASignaturePadding.Pkcs1), notBefore, notAfter, serial);
+        using var leaf = request.Create(_root.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), notBefore, notAfter, serial);
         return [leaf.RawData, _root.RawData];
     }
 
@@ -77,8 +77,8 @@ internal sealed class LocalCertificateAuthority : IDisposable
 
     private static X509Certificate2 CreateRoot()
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=KvCertPending Local CA, O=KvCertPending local vault", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=KvCertPending Local CA, O=KvCertPending local vault", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, critical: true));
         var subjectKeyId = new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false);

@@ -1,41 +1,105 @@
+using System.Text.Json.Nodes;
 using KvCertPending.LocalVault.Http;
 using KvCertPending.LocalVault.Lifecycle;
 using KvCertPending.LocalVault.Model;
+using KvCertPending.LocalVault.Storage;
 
 namespace KvCertPending.LocalVault.Endpoints;
 
-/// <summary>Certificates: get (latest or by version).</summary>
+/// <summary>Certificates: get, list, versions, update, policy, import, soft delete.</summary>
 internal static class CertificateEndpoints
 {
     public static void Map(IEndpointRouteBuilder routes)
     {
+        routes.MapGet("/certificates", context => ListAsync(context, deleted: false, "/certificates"));
         routes.MapGet("/certificates/{name}", GetAsync);
         routes.MapGet("/certificates/{name}/{version}", GetAsync);
+        routes.MapGet("/certificates/{name}/versions", ListVersionsAsync);
+        routes.MapMethods("/certificates/{name}", ["PATCH"], UpdateAsync);
+        routes.MapMethods("/certificates/{name}/{version}", ["PATCH"], UpdateAsync);
+        routes.MapGet("/certificates/{name}/policy", GetPolicyAsync);
+        routes.MapMethods("/certificates/{name}/policy", ["PATCH"], UpdatePolicyAsync);
+        routes.MapPost("/certificates/{name}/import", ImportAsync);
+        routes.MapDelete("/certificates/{name}", DeleteAsync);
+    }
+
+    /// <summary>The bundle of a version, with the pending link when that version is the one being requested.</summary>
+    public static Task WriteBundleAsync(HttpContext context, CertificateRecord certificate, VersionRecord version, int status = 200, string? location = null, bool linkCompleted = false)
+    {
+        var pending = Route.Service<VaultCore>(context).Database.Read(tx => tx.GetPending(certificate.Name));
+        return Route.Json(context, status, BundleView.Render(certificate, version, pending, new VaultUrls(context.Request), linkCompleted), location);
     }
 
     private static Task GetAsync(HttpContext context)
     {
         var name = Route.Name(context);
         var version = Route.Value(context, "version");
-        var core = Route.Service<VaultCore>(context);
-        var body = core.Database.Read(tx =>
+        var (certificate, record) = Route.Service<VaultCore>(context).Database.Read(tx => CertificateMaintenance.Find(tx, name, version));
+        return WriteBundleAsync(context, certificate, record);
+    }
+
+    /// <summary>A page of certificate items (latest version of each name), live or soft-deleted.</summary>
+    public static Task ListAsync(HttpContext context, bool deleted, string path)
+    {
+        var urls = new VaultUrls(context.Request);
+        var includePending = string.Equals(context.Request.Query["includePending"], "true", StringComparison.OrdinalIgnoreCase);
+        var items = Route.Service<VaultCore>(context).Database.Read(tx => tx.ListCertificates(deleted)
+            .Select(c => (Certificate: c, Latest: tx.GetLatestVersion(c.Name)))
+            .Where(p => p.Latest is not null && (includePending || p.Latest.Chain is not null))
+            .Select(p => (JsonNode)BundleView.Item(p.Certificate, p.Latest!, urls, urls.Certificate(p.Certificate.Name)))
+            .ToList());
+        return Paging.WriteAsync(context, items, path, includePending ? "includePending=true" : null);
+    }
+
+    private static Task ListVersionsAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        var urls = new VaultUrls(context.Request);
+        var items = Route.Service<VaultCore>(context).Database.Read(tx =>
         {
-            var certificate = tx.GetCertificate(name);
-            if (certificate is null || certificate.DeletedOn is not null)
-            {
-                throw VaultErrors.CertificateNotFound(name, version);
-            }
-
-            var record = string.IsNullOrEmpty(version)
-                ? tx.GetLatestVersion(name)
-                : Names.IsVersionShaped(version) ? tx.GetVersion(name, version) : null;
-            if (record is null)
-            {
-                throw VaultErrors.CertificateNotFound(name, version);
-            }
-
-            return BundleView.Render(certificate, record, tx.GetPending(name), new VaultUrls(context.Request));
+            var (certificate, _) = CertificateMaintenance.Find(tx, name, null);
+            return tx.ListVersions(name)
+                .Select(v => (JsonNode)BundleView.Item(certificate, v, urls, urls.CertificateVersion(v.Name, v.Version)))
+                .ToList();
         });
-        return Route.Ok(context, body);
+        return Paging.WriteAsync(context, items, $"/certificates/{name}/versions");
+    }
+
+    private static async Task UpdateAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        var body = await VaultJson.ReadAsync<UpdateCertificateBody>(context.Request).ConfigureAwait(false);
+        var (certificate, version) = await Route.Service<CertificateMaintenance>(context).UpdateAsync(name, Route.Value(context, "version"), body).ConfigureAwait(false);
+        await WriteBundleAsync(context, certificate, version).ConfigureAwait(false);
+    }
+
+    private static Task GetPolicyAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        var (certificate, _) = Route.Service<VaultCore>(context).Database.Read(tx => CertificateMaintenance.Find(tx, name, null));
+        return Route.Ok(context, BundleView.Policy(certificate, new VaultUrls(context.Request)));
+    }
+
+    private static async Task UpdatePolicyAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        var patch = await VaultJson.ReadAsync<JsonObject>(context.Request).ConfigureAwait(false);
+        var certificate = await Route.Service<CertificateMaintenance>(context).UpdatePolicyAsync(name, patch).ConfigureAwait(false);
+        await Route.Ok(context, BundleView.Policy(certificate, new VaultUrls(context.Request))).ConfigureAwait(false);
+    }
+
+    private static async Task ImportAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        var body = await VaultJson.ReadAsync<ImportCertificateBody>(context.Request).ConfigureAwait(false);
+        var (certificate, version) = await Route.Service<CertificateImport>(context).ImportAsync(name, body).ConfigureAwait(false);
+        await WriteBundleAsync(context, certificate, version).ConfigureAwait(false);
+    }
+
+    private static async Task DeleteAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        var (certificate, version) = await Route.Service<CertificateMaintenance>(context).DeleteAsync(name).ConfigureAwait(false);
+        await Route.Ok(context, BundleView.Render(certificate, version, null, new VaultUrls(context.Request))).ConfigureAwait(false);
     }
 }

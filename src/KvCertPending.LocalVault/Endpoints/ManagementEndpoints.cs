@@ -63,7 +63,7 @@ internal static class ManagementEndpoints
         {
             chain = Route.Service<VaultCore>(context).Authority.Sign(csr, days);
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException or PlatformNotSupportedException)
         {
             throw VaultErrors.BadParameter("Property csr is not a valid PKCS#10 certificate request.");
         }

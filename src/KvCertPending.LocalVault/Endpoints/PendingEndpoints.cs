@@ -65,9 +65,8 @@ internal static class PendingEndpoints
         var name = Route.Name(context);
         var body = await VaultJson.ReadAsync<MergeCertificateBody>(context.Request).ConfigureAwait(false);
         var (certificate, version) = await Route.Service<PendingOperations>(context).MergeAsync(name, body).ConfigureAwait(false);
-        var urls = new VaultUrls(context.Request);
-        var pending = Route.Service<Lifecycle.VaultCore>(context).Database.Read(tx => tx.GetPending(name));
-        await Route.Json(context, 201, BundleView.Render(certificate, version, pending, urls), urls.CertificateLocation(certificate.Name)).ConfigureAwait(false);
+        var location = new VaultUrls(context.Request).CertificateLocation(certificate.Name);
+        await CertificateEndpoints.WriteBundleAsync(context, certificate, version, 201, location, linkCompleted: true).ConfigureAwait(false);
     }
 
     private static int RetryAfter(HttpContext context) => Route.Service<Lifecycle.VaultCore>(context).Options.RetryAfterSeconds;

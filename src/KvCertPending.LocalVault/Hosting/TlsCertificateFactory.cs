@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace KvCertPending.LocalVault.Hosting;
 
-/// <summary>The vault's own HTTPS certificate: self-signed, for localhost, 127.0.0.1 and ::1.</summary>
+/// <summary>The vault's own HTTPS certificate: self-signed ECDSA P-256, for localhost, 127.0.0.1 and ::1.</summary>
 internal static class TlsCertificateFactory
 {
     public const string CertificateFileName = "tls-certificate.pem";
@@ -18,15 +18,15 @@ internal static class TlsCertificateFactory
 
     private static X509Certificate2 Create()
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost, O=KvCertPending local vault", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost, O=KvCertPending local vault", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName("localhost");
         names.AddIpAddress(IPAddress.Loopback);
         names.AddIpAddress(IPAddress.IPv6Loopback);
         request.CertificateExtensions.Add(names.Build(critical: false));
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
         var subjectKeyId = new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false);
         request.CertificateExtensions.Add(subjectKeyId);

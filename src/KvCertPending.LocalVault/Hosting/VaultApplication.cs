@@ -21,11 +21,11 @@ internal static class VaultApplication
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("KvCertPending.LocalVault.Requests", LogLevel.Information);
+        builder.Logging.AddFilter("KvCertPending.LocalVault.Requests", options.LogRequests ? LogLevel.Information : LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = VaultJson.MaxBodyBytes + 1;
+            kestrel.Limits.MaxRequestBodySize = VaultJson.HardLimitBytes;
             if (options.ListenOnAllInterfaces)
             {
                 kestrel.ListenAnyIP(port, listen => listen.UseHttps(tlsCertificate));
@@ -39,16 +39,23 @@ internal static class VaultApplication
             }
         });
 
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
         builder.Services.AddSingleton(core);
         builder.Services.AddSingleton<IKeyFactory>(keys);
         builder.Services.AddSingleton<Simulations>();
         builder.Services.AddSingleton<CertificateCreation>();
         builder.Services.AddSingleton<PendingOperations>();
+        builder.Services.AddSingleton<CertificateMaintenance>();
+        builder.Services.AddSingleton<CertificateImport>();
         builder.Services.AddHostedService<IssuanceWorker>();
         builder.Services.AddRouting();
 
         var app = builder.Build();
-        app.Use(RequestLog.InvokeAsync);
+        if (options.LogRequests)
+        {
+            app.Use(RequestLog.InvokeAsync);
+        }
+
         app.Use(RequestIdentity.InvokeAsync);
         app.Use(PathNormalization.InvokeAsync);
         app.Use(BearerChallenge.InvokeAsync);
@@ -57,6 +64,8 @@ internal static class VaultApplication
         PendingEndpoints.Map(app);
         CertificateEndpoints.Map(app);
         IssuerEndpoints.Map(app);
+        DeletedCertificateEndpoints.Map(app);
+        SecretEndpoints.Map(app);
         ManagementEndpoints.Map(app);
         app.Use(NotFound);
         return app;

@@ -13,6 +13,9 @@ internal static class VaultJson
     /// <summary>Largest request body accepted (Key Vault's own limit is about this size).</summary>
     public const int MaxBodyBytes = 1024 * 1024;
 
+    /// <summary>Kestrel's hard limit: a body up to this size is read and refused with 413; a larger one is cut off.</summary>
+    public const int HardLimitBytes = 16 * 1024 * 1024;
+
     public static readonly JsonSerializerOptions Options = new()
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -51,11 +54,6 @@ internal static class VaultJson
 
     private static async Task<byte[]> ReadBytesAsync(HttpRequest request)
     {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            throw TooLarge();
-        }
-
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         try
@@ -63,11 +61,13 @@ internal static class VaultJson
             int read;
             while ((read = await request.Body.ReadAsync(chunk).ConfigureAwait(false)) > 0)
             {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > MaxBodyBytes)
+                if (buffer.Length + read > MaxBodyBytes)
                 {
+                    await DrainAsync(request, chunk).ConfigureAwait(false);
                     throw TooLarge();
                 }
+
+                buffer.Write(chunk, 0, read);
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
@@ -76,6 +76,14 @@ internal static class VaultJson
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>Reads the rest of an oversize body (up to the server's hard limit) so the client gets the 413 answer.</summary>
+    private static async Task DrainAsync(HttpRequest request, byte[] chunk)
+    {
+        while (await request.Body.ReadAsync(chunk).ConfigureAwait(false) > 0)
+        {
+        }
     }
 
     private static VaultException TooLarge() =>

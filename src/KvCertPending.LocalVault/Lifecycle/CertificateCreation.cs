@@ -27,7 +27,10 @@ internal sealed class CertificateCreation
         var issuerName = policy.Issuer!.Name!;
         var (provider, simulation) = ResolveIssuer(issuerName);
 
-        using var key = await _core.Keys.CreateAsync(PolicyRules.KeySpecOf(policy), cancellationToken).ConfigureAwait(false);
+        var latest = existing is null || policy.KeyProps!.ReuseKey != true ? null : _core.Database.Read(tx => tx.GetLatestVersion(name));
+        using var key = latest is not null && latest.KeyType == PolicyRules.KeySpecOf(policy).Family
+            ? KeyMaterial.Import(latest.KeyType, latest.PrivateKey)
+            : await _core.Keys.CreateAsync(PolicyRules.KeySpecOf(policy), cancellationToken).ConfigureAwait(false);
         var csr = CertificateFactory.CreateCsr(policy, key);
 
         using var held = await _core.Locks.TryEnterAsync(name).ConfigureAwait(false) ?? throw VaultErrors.ConcurrentCertificateChange(name);
@@ -53,7 +56,7 @@ internal sealed class CertificateCreation
                 IssuerName = issuerName,
                 Csr = Convert.ToBase64String(csr),
                 Provider = provider,
-                DueAtMs = simulation is null ? null : now.Add(simulation.Delay).ToUnixTimeMilliseconds(),
+                DueAtMs = simulation is null ? null : _core.Now.Add(simulation.Delay).ToUnixTimeMilliseconds(),
                 Outcome = simulation?.Outcome ?? IssuerOutcome.Issue,
                 HonourCancellation = simulation?.HonourCancellation ?? false,
                 ValidityMonths = policy.X509Props!.ValidityMonths ?? 12,
@@ -75,6 +78,7 @@ internal sealed class CertificateCreation
         }
     }
 
+    /// <summary>A new, not yet issued version: disabled, with the planned validity window, as the service shows it.</summary>
     public static VersionRecord NewVersion(string name, PolicyModel policy, System.Security.Cryptography.AsymmetricAlgorithm key, long now, Dictionary<string, string>? tags) => new()
     {
         Name = name,
@@ -82,6 +86,8 @@ internal sealed class CertificateCreation
         Enabled = false,
         Created = now,
         Updated = now,
+        NotBefore = CertificateFactory.Validity(policy, DateTimeOffset.FromUnixTimeSeconds(now)).NotBefore.ToUnixTimeSeconds(),
+        Expires = CertificateFactory.Validity(policy, DateTimeOffset.FromUnixTimeSeconds(now)).NotAfter.ToUnixTimeSeconds(),
         KeyType = KeyMaterial.FamilyOf(key),
         PrivateKey = KeyMaterial.Export(key),
         Exportable = policy.KeyProps?.Exportable ?? true,

@@ -68,6 +68,10 @@ internal static class Issuance
         }
     }
 
+    /// <summary>Marks a request failed with an issuer error (the CA could not process it).</summary>
+    public static void Fail(VaultTransaction tx, PendingRecord pending, string reason) =>
+        Finish(tx, pending, PendingStatus.Failed, IssuerErrorCode, $"The call to {pending.Provider ?? pending.IssuerName} failed with error: {reason}");
+
     private static void Finish(VaultTransaction tx, PendingRecord pending, string status, string? code, string? message)
     {
         pending.Status = status;

@@ -58,7 +58,16 @@ internal sealed partial class IssuanceWorker : BackgroundService
                 var now = _core.Now;
                 if (pending is { IsInProgress: true, DueAtMs: { } due } && due <= now.ToUnixTimeMilliseconds())
                 {
-                    Issuance.Answer(tx, pending, _core.Authority, now);
+                    try
+                    {
+                        Issuance.Answer(tx, pending, _core.Authority, now);
+                    }
+                    catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FormatException or InvalidOperationException)
+                    {
+                        // A request the CA cannot process fails like a provider error instead of being retried forever.
+                        LogFailure(_logger, e);
+                        Issuance.Fail(tx, pending, e.Message);
+                    }
                 }
 
                 return 0;

@@ -9,6 +9,7 @@ namespace KvCertPending.LocalVault.Lifecycle;
 internal sealed class PendingOperations
 {
     public const string KeyMismatch = "The public key of the end-entity certificate in the specified X.509 certificate content does not match the public part of the specified private key. Please specify a certificate with a valid key pair.";
+    private static readonly TimeSpan CancellationLatency = TimeSpan.FromMilliseconds(200);
     private readonly VaultCore _core;
 
     public PendingOperations(VaultCore core) => _core = core;
@@ -32,7 +33,7 @@ internal sealed class PendingOperations
         }
 
         using var held = await _core.Locks.TryEnterAsync(name).ConfigureAwait(false) ?? throw VaultErrors.ConcurrentUpdate(name, "updating");
-        return _core.Database.Write(tx =>
+        var updated = _core.Database.Write(tx =>
         {
             var pending = tx.GetPending(name) ?? throw VaultErrors.PendingNotFound(name);
             if (!pending.IsInProgress)
@@ -43,11 +44,19 @@ internal sealed class PendingOperations
             if (cancel && !pending.CancellationRequested)
             {
                 pending.CancellationRequested = true;
+                if (pending is { HonourCancellation: true, DueAtMs: { } due })
+                {
+                    // An issuer that honours cancellation answers soon after it is asked, not at its issuance time.
+                    pending.DueAtMs = Math.Min(due, _core.Now.Add(CancellationLatency).ToUnixTimeMilliseconds());
+                }
+
                 tx.PutPending(pending);
             }
 
             return pending;
         });
+        _core.WakeWorker();
+        return updated;
     }
 
     public async Task<PendingRecord> DeleteAsync(string name)

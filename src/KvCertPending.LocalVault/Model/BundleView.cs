@@ -12,8 +12,9 @@ internal static class BundleView
     public const string RecoveryLevel = "Recoverable+Purgeable";
     public const int RecoverableDays = 90;
 
-    /// <summary>The full bundle: ids, cer and x5t once issued, attributes, policy, the pending link while one exists.</summary>
-    public static JsonObject Render(CertificateRecord certificate, VersionRecord version, PendingRecord? pending, VaultUrls urls)
+    /// <summary>The full bundle: ids, cer and x5t once issued, attributes, policy, the pending link while the request is open.</summary>
+    /// <param name="linkCompleted">Also link a completed pending object (the merge 201 body does).</param>
+    public static JsonObject Render(CertificateRecord certificate, VersionRecord version, PendingRecord? pending, VaultUrls urls, bool linkCompleted = false)
     {
         var json = Item(certificate, version, urls, urls.CertificateVersion(version.Name, version.Version));
         if (version.Chain is { Count: > 0 } chain)
@@ -24,7 +25,7 @@ internal static class BundleView
         }
 
         json["policy"] = Policy(certificate, urls);
-        if (pending is not null && pending.Version == version.Version && pending.Status != PendingStatus.Completed)
+        if (pending is not null && pending.Version == version.Version && (linkCompleted || pending.Status != PendingStatus.Completed))
         {
             json["pending"] = new JsonObject { ["id"] = urls.Pending(certificate.Name) };
         }

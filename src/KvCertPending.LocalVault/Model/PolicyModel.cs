@@ -67,6 +67,15 @@ internal sealed class X509Properties
 
     [JsonPropertyName("validity_months")]
     public int? ValidityMonths { get; set; }
+
+    [JsonPropertyName("basic_constraints")]
+    public BasicConstraints? BasicConstraints { get; set; }
+}
+
+internal sealed class BasicConstraints
+{
+    [JsonPropertyName("ca")]
+    public bool? CertificateAuthority { get; set; }
 }
 
 internal sealed class SubjectAlternativeNames

@@ -51,6 +51,7 @@ internal static class PolicyRules
                 Ekus = x509.Ekus ?? [ServerAuth, ClientAuth],
                 KeyUsage = (x509.KeyUsage ?? ["digitalSignature", "keyEncipherment"]).Select(CanonicalKeyUsage).ToList(),
                 ValidityMonths = x509.ValidityMonths ?? 12,
+                BasicConstraints = new BasicConstraints { CertificateAuthority = false },
             },
             LifetimeActions = input.LifetimeActions ?? [DefaultLifetimeAction(issuerName)],
             Issuer = new IssuerParameters
@@ -144,13 +145,16 @@ internal static class PolicyRules
 
     private static SubjectAlternativeNames? CompleteSans(SubjectAlternativeNames? sans) =>
         sans is null || (IsEmpty(sans.DnsNames) && IsEmpty(sans.Emails) && IsEmpty(sans.Upns))
-            ? null
+            ? new SubjectAlternativeNames()
             : new SubjectAlternativeNames
             {
                 DnsNames = IsEmpty(sans.DnsNames) ? null : sans.DnsNames,
                 Emails = IsEmpty(sans.Emails) ? null : sans.Emails,
                 Upns = IsEmpty(sans.Upns) ? null : sans.Upns,
             };
+
+    public static bool HasSans(SubjectAlternativeNames? sans) =>
+        sans is not null && !(IsEmpty(sans.DnsNames) && IsEmpty(sans.Emails) && IsEmpty(sans.Upns));
 
     private static bool IsEmpty(List<string>? values) => values is null || values.Count == 0;
 
@@ -172,7 +176,7 @@ internal static class PolicyRules
             throw VaultErrors.BadParameter($"Property policy.x509_props.validity_months has invalid value {x509.ValidityMonths}.");
         }
 
-        if (string.IsNullOrWhiteSpace(x509.Subject) && x509.Sans is null)
+        if (string.IsNullOrWhiteSpace(x509.Subject) && !HasSans(x509.Sans))
         {
             throw VaultErrors.BadParameter("Property policy.x509_props must have a subject or at least one subject alternative name.");
         }

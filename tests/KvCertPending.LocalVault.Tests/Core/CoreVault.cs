@@ -1,4 +1,7 @@
 using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
 using System.Net.Security;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -38,6 +41,7 @@ public sealed class CoreVault : IAsyncDisposable
             Port = 0,
             DataDirectory = dataDirectory,
             RetryAfterSeconds = 0,
+            LogRequests = false,
             DefaultSimulation = new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Issue, HonourCancellation: true),
         });
         return new CoreVault(server, dataDirectory);
@@ -52,6 +56,43 @@ public sealed class CoreVault : IAsyncDisposable
                 errors == SslPolicyErrors.None
                 || (errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate is not null && certificate.RawData.AsSpan().SequenceEqual(trusted.RawData)),
         };
+    }
+
+    /// <summary>Sends a request with a bearer token (any token is accepted).</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathOrUri, string? content = null, string? accept = null)
+    {
+        using var request = new HttpRequestMessage(method, pathOrUri);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "x");
+        if (accept is not null)
+        {
+            request.Headers.Accept.ParseAdd(accept);
+        }
+
+        if (content is not null)
+        {
+            request.Content = new StringContent(content, Encoding.UTF8, "application/json");
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    /// <summary>GETs a JSON body, failing on a non-success status.</summary>
+    public async Task<JsonElement> GetJsonAsync(string pathOrUri)
+    {
+        using var response = await SendAsync(HttpMethod.Get, pathOrUri);
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.Clone();
+    }
+
+    /// <summary>Has the local CA sign a CSR through the management endpoint; returns x5c (leaf, root).</summary>
+    public async Task<IEnumerable<byte[]>> SignWithLocalCaAsync(byte[] csr)
+    {
+        var request = JsonSerializer.Serialize(new { csr = Convert.ToBase64String(csr), validityDays = 30 });
+        using var response = await Http.PostAsync("_localvault/ca/sign", new StringContent(request, Encoding.UTF8, "application/json"));
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("x5c").EnumerateArray().Select(e => Convert.FromBase64String(e.GetString()!)).ToList();
     }
 
     public async ValueTask DisposeAsync()

@@ -11,13 +11,11 @@ using Xunit;
 namespace KvCertPending.LocalVault.Tests.Core;
 
 /// <summary>The first slice of the local vault, through the real CertificateClient over HTTPS.</summary>
-public sealed class FirstSliceTests : IAsyncLifetime
+public sealed class FirstSliceTests : IClassFixture<CoreVaultFixture>
 {
-    private CoreVault _vault = null!;
+    private readonly CoreVault _vault;
 
-    public async Task InitializeAsync() => _vault = await CoreVault.StartAsync();
-
-    public async Task DisposeAsync() => await _vault.DisposeAsync();
+    public FirstSliceTests(CoreVaultFixture fixture) => _vault = fixture.Vault;
 
     [Fact]
     public async Task RequestWithoutTokenGetsTheBearerChallenge()
@@ -78,8 +76,10 @@ public sealed class FirstSliceTests : IAsyncLifetime
         Assert.False(pendingBundle.Properties.Enabled);
         Assert.Empty(pendingBundle.Cer ?? []);
 
-        var x5c = await SignWithLocalCaAsync(operation.Properties.Csr);
+        var x5c = await _vault.SignWithLocalCaAsync(operation.Properties.Csr);
         var merged = (await _vault.Client.MergeCertificateAsync(new MergeCertificateOptions("manual-one", x5c))).Value;
+        Assert.NotNull(merged.Properties.Version);
+        Assert.NotNull(merged.KeyId);
 
         Assert.True(merged.Properties.Enabled);
         using var leaf = X509CertificateLoader.LoadCertificate(merged.Cer);
@@ -92,7 +92,7 @@ public sealed class FirstSliceTests : IAsyncLifetime
     {
         await _vault.Client.StartCreateCertificateAsync("manual-two", new CertificatePolicy(WellKnownIssuerNames.Unknown, "CN=two"));
         var other = await _vault.Client.StartCreateCertificateAsync("manual-three", new CertificatePolicy(WellKnownIssuerNames.Unknown, "CN=three"));
-        var x5c = await SignWithLocalCaAsync(other.Properties.Csr);
+        var x5c = await _vault.SignWithLocalCaAsync(other.Properties.Csr);
 
         var error = await Assert.ThrowsAsync<RequestFailedException>(() => _vault.Client.MergeCertificateAsync(new MergeCertificateOptions("manual-two", x5c)));
 
@@ -105,6 +105,7 @@ public sealed class FirstSliceTests : IAsyncLifetime
     public async Task NamedIssuerHonouringCancellationEndsCancelled()
     {
         await _vault.Client.CreateIssuerAsync(new CertificateIssuer("mydigicert", "DigiCert") { AccountId = "acct", Password = "not-echoed" });
+        _vault.Server.SetIssuerSimulation("mydigicert", new IssuerSimulation(TimeSpan.FromMinutes(5), IssuerOutcome.Issue, HonourCancellation: true));
         var operation = await _vault.Client.StartCreateCertificateAsync("issued-one", new CertificatePolicy("mydigicert", "CN=issued") { CertificateType = "OV-SSL" });
 
         await operation.CancelAsync();
@@ -126,14 +127,5 @@ public sealed class FirstSliceTests : IAsyncLifetime
 
         Assert.Equal(409, error.Status);
         Assert.Equal("Conflict", error.ErrorCode);
-    }
-
-    private async Task<IEnumerable<byte[]>> SignWithLocalCaAsync(byte[] csr)
-    {
-        var request = JsonSerializer.Serialize(new { csr = Convert.ToBase64String(csr), validityDays = 30 });
-        using var response = await _vault.Http.PostAsync("_localvault/ca/sign", new StringContent(request, Encoding.UTF8, "application/json"));
-        response.EnsureSuccessStatusCode();
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("x5c").EnumerateArray().Select(e => Convert.FromBase64String(e.GetString()!)).ToList();
     }
 }
