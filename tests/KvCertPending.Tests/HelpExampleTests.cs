@@ -15,16 +15,18 @@ namespace KvCertPending.Tests;
 /// Every example in the compiled help runs, as Get-Help shows it, in the hosted PowerShell 7.6 engine against a fresh
 /// local vault, and the test fails when it writes an error. One row per example. Each example gets the world its text
 /// promises (see about_KvCertPending, EXAMPLES IN THIS HELP): $VaultUri and the AccessToken default (the hosting
-/// library), the issuer objects mydigicert (signs after ~2 s), globalsign-ev (takes ten minutes) and oldca (fails),
+/// library), the issuer objects mydigicert (signs after ~1 s), globalsign-ev (takes ten minutes) and oldca (fails),
 /// the requests web01 (manual), api01 (mydigicert), order01 (globalsign-ev) and legacy01 (failed), and in the current
 /// folder web01's signed chain (web01-chain.pem, web01.p7b, web01.cer, localca.cer, web01-x5c.txt) and policy.json.
+/// One test class per cmdlet, so that xunit runs the cmdlets' examples in parallel.
 /// </summary>
-public sealed partial class HelpExampleTests
+public static partial class HelpExamples
 {
-    public static TheoryData<string, int> Examples()
+    /// <summary>The examples of one cmdlet, or of all when <paramref name="only"/> is null, read from the help sources.</summary>
+    public static TheoryData<string, int> For(string? only)
     {
         var data = new TheoryData<string, int>();
-        foreach (string cmdlet in RepoPaths.ExportedCmdlets)
+        foreach (string cmdlet in RepoPaths.ExportedCmdlets.Where(c => only is null || c == only))
         {
             string markdown = File.ReadAllText(Path.Combine(RepoPaths.HelpSourceDirectory, cmdlet + ".md"));
             int count = ExampleHeading().Matches(markdown).Count;
@@ -37,9 +39,8 @@ public sealed partial class HelpExampleTests
         return data;
     }
 
-    [Theory]
-    [MemberData(nameof(Examples))]
-    public async Task ExampleRunsAgainstTheLocalVault(string cmdlet, int number)
+    /// <summary>Runs example <paramref name="number"/> of <paramref name="cmdlet"/>, as Get-Help shows it, in its own vault.</summary>
+    public static async Task RunAsync(string cmdlet, int number)
     {
         await using LocalVaultHarness harness = await LocalVaultHarness.StartAsync(configure: o => o.RetryAfterSeconds = 0);
         string folder = Path.Combine(harness.DataDirectory, "example");
@@ -69,7 +70,7 @@ public sealed partial class HelpExampleTests
 
     private static async Task PrepareWorldAsync(LocalVaultHarness harness, string folder)
     {
-        await harness.CreateIssuerAsync("mydigicert", "DigiCert", new IssuerSimulation(TimeSpan.FromSeconds(2), IssuerOutcome.Issue, HonourCancellation: true));
+        await harness.CreateIssuerAsync("mydigicert", "DigiCert", new IssuerSimulation(TimeSpan.FromSeconds(1), IssuerOutcome.Issue, HonourCancellation: true));
         await harness.CreateIssuerAsync("globalsign-ev", "GlobalSign", new IssuerSimulation(TimeSpan.FromMinutes(10), IssuerOutcome.Issue, HonourCancellation: true));
         await harness.CreateIssuerAsync("oldca", "DigiCert", new IssuerSimulation(TimeSpan.FromMilliseconds(100), IssuerOutcome.Fail, HonourCancellation: true));
 
@@ -117,4 +118,67 @@ public sealed partial class HelpExampleTests
 
     [GeneratedRegex(@"^### Example \d+: ", RegexOptions.Multiline)]
     private static partial Regex ExampleHeading();
+}
+
+public sealed class NewKvCertificateHelpExampleTests
+{
+    public static TheoryData<string, int> Examples => HelpExamples.For("New-KvCertificate");
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public Task ExampleRunsAgainstTheLocalVault(string cmdlet, int number) => HelpExamples.RunAsync(cmdlet, number);
+}
+
+public sealed class GetKvPendingCertificateHelpExampleTests
+{
+    public static TheoryData<string, int> Examples => HelpExamples.For("Get-KvPendingCertificate");
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public Task ExampleRunsAgainstTheLocalVault(string cmdlet, int number) => HelpExamples.RunAsync(cmdlet, number);
+}
+
+public sealed class StopKvPendingCertificateHelpExampleTests
+{
+    public static TheoryData<string, int> Examples => HelpExamples.For("Stop-KvPendingCertificate");
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public Task ExampleRunsAgainstTheLocalVault(string cmdlet, int number) => HelpExamples.RunAsync(cmdlet, number);
+}
+
+public sealed class RemoveKvPendingCertificateHelpExampleTests
+{
+    public static TheoryData<string, int> Examples => HelpExamples.For("Remove-KvPendingCertificate");
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public Task ExampleRunsAgainstTheLocalVault(string cmdlet, int number) => HelpExamples.RunAsync(cmdlet, number);
+}
+
+public sealed class MergeKvCertificateHelpExampleTests
+{
+    public static TheoryData<string, int> Examples => HelpExamples.For("Merge-KvCertificate");
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public Task ExampleRunsAgainstTheLocalVault(string cmdlet, int number) => HelpExamples.RunAsync(cmdlet, number);
+}
+
+/// <summary>Every exported cmdlet's examples are covered by one of the classes above.</summary>
+public sealed class HelpExampleCoverageTests
+{
+    [Fact]
+    public void EveryCmdletHasAnExampleTestClass()
+    {
+        var covered = typeof(HelpExampleCoverageTests).Assembly.GetTypes()
+            .Where(t => t.Name.EndsWith("HelpExampleTests", StringComparison.Ordinal))
+            .Select(t => t.Name[..^"HelpExampleTests".Length])
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (string cmdlet in RepoPaths.ExportedCmdlets)
+        {
+            Assert.Contains(cmdlet.Replace("-", string.Empty, StringComparison.Ordinal), covered);
+            Assert.True(HelpExamples.For(cmdlet).Count() >= 2, $"{cmdlet} has fewer than two examples");
+        }
+    }
 }
