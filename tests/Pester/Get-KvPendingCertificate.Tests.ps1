@@ -43,7 +43,11 @@ Describe 'Get-KvPendingCertificate' {
     }
 
     It 'reports a name without a pending object as ObjectNotFound and goes on' {
-        $found = Get-KvPendingCertificate -VaultUri $VaultUri -Name 'get-missing', 'get-web2' -ErrorVariable problems -ErrorAction SilentlyContinue
+        # Objects with VaultUri and Name bind by property name; the first has no pending object.
+        $found = @(
+            [pscustomobject]@{ VaultUri = $VaultUri; Name = 'get-missing' }
+            [pscustomobject]@{ VaultUri = $VaultUri; Name = 'get-web2' }
+        ) | Get-KvPendingCertificate -ErrorVariable problems -ErrorAction SilentlyContinue
         $found.Name | Should -Be 'get-web2'
         $problems | Should -HaveCount 1
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'PendingCertificateNotFound*'

@@ -7,6 +7,7 @@ BeforeAll {
     Initialize-KvTestSession -Vault $vault
     $VaultUri = $vault.VaultUri
     New-KvTestIssuer -Vault $vault -Name 'pester-slow' -DelaySeconds 600 -Outcome issue
+    New-KvTestIssuer -Vault $vault -Name 'pester-cancel' -DelaySeconds 1 -Outcome issue -HonourCancellation $true
 
     function New-ManualRequest([string] $Name) {
         # A manual request and its chain signed by the local CA (leaf first).
@@ -74,15 +75,23 @@ Describe 'Merge-KvCertificate' {
         Merge-KvCertificate -VaultUri $VaultUri -Name 'merge-mine' -X5c $mine.X5c | Should -Not -BeNullOrEmpty
     }
 
-    It 'refuses to merge while an issuer works on the request, with PermissionDenied' {
+    It 'refuses to merge while an issuer works on the request, with PermissionDenied, and changes nothing' {
         $pending = New-KvCertificate -VaultUri $VaultUri -Name 'merge-issuer' -Subject 'CN=merge-issuer' -IssuerName 'pester-slow'
         $x5c = New-KvTestSignedChain -Vault $vault -Csr $pending.Csr
 
         { $pending | Merge-KvCertificate -X5c $x5c -ErrorAction Stop } | Should -Throw -ErrorId 'MergeForbiddenWhileIssuerInProgress*'
         $error[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
 
-        # Once cancelled by hand (removed and replaced is not needed): cancel, then the out-of-band chain may be merged.
-        $pending | Stop-KvPendingCertificate -Force | Out-Null
-        (Get-KvPendingCertificate -VaultUri $VaultUri -Name 'merge-issuer').CancellationRequested | Should -BeTrue
+        (Get-KvPendingCertificate -VaultUri $VaultUri -Name 'merge-issuer').Status | Should -Be 'inProgress'
+    }
+
+    It 'merges a chain obtained out of band once the issuer request was cancelled' {
+        $pending = New-KvCertificate -VaultUri $VaultUri -Name 'merge-after-cancel' -Subject 'CN=merge-after-cancel' -IssuerName 'pester-cancel'
+        $x5c = New-KvTestSignedChain -Vault $vault -Csr $pending.Csr
+        ($pending | Stop-KvPendingCertificate -Force -Wait -Timeout 60).Status | Should -Be 'cancelled'
+
+        $merged = $pending | Merge-KvCertificate -X5c $x5c
+        $merged.Name | Should -Be 'merge-after-cancel'
+        (Get-KvPendingCertificate -VaultUri $VaultUri -Name 'merge-after-cancel').Status | Should -Be 'completed'
     }
 }

@@ -53,9 +53,12 @@ Describe 'Stop-KvPendingCertificate' {
 
     It 'goes on with the next piped request after one fails' {
         New-KvCertificate -VaultUri $VaultUri -Name 'stop-next' -Subject 'CN=stop-next' -IssuerName 'pester-slow' | Out-Null
-        $stopped = Get-KvPendingCertificate -VaultUri $VaultUri -Name 'stop-done', 'stop-next' |
-            Stop-KvPendingCertificate -Force -ErrorVariable problems -ErrorAction SilentlyContinue
+        $stopped = @(
+            [pscustomobject]@{ VaultUri = $VaultUri; Name = 'stop-done' }
+            [pscustomobject]@{ VaultUri = $VaultUri; Name = 'stop-next' }
+        ) | Stop-KvPendingCertificate -Force -ErrorVariable problems -ErrorAction SilentlyContinue
         $stopped.Name | Should -Be 'stop-next'
         $problems | Should -HaveCount 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'CancellationNotAllowed*'
     }
 }
