@@ -87,7 +87,7 @@ internal sealed class ImportReader : IDisposable
         {
             key.Dispose();
             all.ForEach(c => c.Dispose());
-            throw VaultErrors.BadParameter("The public key of the end-entity certificate in the specified X.509 certificate content does not match the public part of the specified private key.");
+            throw VaultErrors.BadParameter(Lifecycle.PendingOperations.KeyMismatch);
         }
 
         return new ImportReader(key, all, leaf);

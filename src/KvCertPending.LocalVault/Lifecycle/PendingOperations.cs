@@ -8,7 +8,7 @@ namespace KvCertPending.LocalVault.Lifecycle;
 /// <summary>GET, PATCH (cancellation), DELETE and merge on <c>/certificates/{name}/pending</c>.</summary>
 internal sealed class PendingOperations
 {
-    public const string KeyMismatch = "The public key of the end-entity certificate in the specified X.509 certificate content does not match the public part of the specified private key. Please specify a certificate with a valid key pair.";
+    public const string KeyMismatch = "The public key of the end-entity certificate in the specified X.509 certificate content does not match the public part of the specified private key";
     private static readonly TimeSpan CancellationLatency = TimeSpan.FromMilliseconds(200);
     private readonly VaultCore _core;
 

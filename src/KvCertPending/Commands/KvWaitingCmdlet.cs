@@ -27,9 +27,15 @@ namespace KvCertPending.Commands
         /// </summary>
         internal void EmitOrWait(VaultSession session, KvPendingCertificate state, TimeSpan? retryAfter)
         {
-            if (!Wait.IsPresent || state.IsFinal)
+            if (!Wait.IsPresent)
             {
                 WriteObject(state);
+                return;
+            }
+
+            if (state.IsFinal)
+            {
+                EmitFinal(state);
                 return;
             }
 
@@ -64,12 +70,18 @@ namespace KvCertPending.Commands
                 return;
             }
 
-            if (string.Equals(result.Last.Status, KvPendingCertificate.FailedStatus, StringComparison.OrdinalIgnoreCase))
+            EmitFinal(result.Last);
+        }
+
+        /// <summary>The final state a wait ends on; a failure is also said as a warning, since -Wait was asked to see it through.</summary>
+        private void EmitFinal(KvPendingCertificate final)
+        {
+            if (string.Equals(final.Status, KvPendingCertificate.FailedStatus, StringComparison.OrdinalIgnoreCase))
             {
-                WriteWarning(string.Format(CultureInfo.CurrentCulture, Strings.RequestFailedWarning, state.Name, result.Last.ErrorCode, result.Last.ErrorMessage));
+                WriteWarning(string.Format(CultureInfo.CurrentCulture, Strings.RequestFailedWarning, final.Name, final.ErrorCode, final.ErrorMessage));
             }
 
-            WriteObject(result.Last);
+            WriteObject(final);
         }
 
         /// <summary>Turns poll reports into Write-Progress, posted to the pipeline thread.</summary>

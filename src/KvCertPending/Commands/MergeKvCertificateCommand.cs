@@ -194,7 +194,14 @@ namespace KvCertPending.Commands
             {
                 try
                 {
-                    files.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(path, out _));
+                    var resolved = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out _);
+                    if (resolved.Count == 0)
+                    {
+                        // A wildcard that matches nothing: as much "not found" as a missing literal file.
+                        throw FileNotFound(path, name, null);
+                    }
+
+                    files.AddRange(resolved);
                 }
                 catch (ItemNotFoundException ex)
                 {

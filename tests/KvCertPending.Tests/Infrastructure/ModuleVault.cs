@@ -1,28 +1,25 @@
-using System.Collections.ObjectModel;
 using System.Management.Automation;
-using System.Management.Automation.Runspaces;
-using System.Net.Http.Json;
-using System.Net.Security;
-using System.Security;
-using System.Text.Json;
-using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Security.KeyVault.Certificates;
+using KvCertPending.Hosting;
 using KvCertPending.LocalVault;
 
 namespace KvCertPending.Tests.Infrastructure;
 
 /// <summary>
-/// One local vault for the test class (fresh data folder, short CA delays) with the issuers the tests use, and
-/// hosted PowerShell sessions that import the built module from out/KvCertPending as a user would.
+/// One local vault per test class (the lead's LocalVaultHarness: fresh data folder, real HTTPS on loopback) with short
+/// CA delays and the issuers the tests use, and hosted PowerShell sessions (ModuleSession) that import the built module
+/// from out/KvCertPending as a user would.
 /// </summary>
 public sealed class ModuleVault : IAsyncLifetime
 {
     /// <summary>Issues after a few hundred milliseconds.</summary>
     public const string QuickIssuer = "test-quick";
 
-    /// <summary>Issues after a minute unless cancelled (honours cancellation).</summary>
+    /// <summary>Issues after a minute (for requests that must stay in progress).</summary>
     public const string SlowIssuer = "test-slow";
+
+    /// <summary>Issues after 5 s unless cancelled before (the local vault applies a cancellation when the request is due).</summary>
+    public const string CancellableIssuer = "test-cancellable";
 
     /// <summary>Fails (CertificateIssuerError) after a few hundred milliseconds.</summary>
     public const string FailingIssuer = "test-fail";
@@ -30,208 +27,96 @@ public sealed class ModuleVault : IAsyncLifetime
     /// <summary>Refuses (RequestRejected) after a few hundred milliseconds.</summary>
     public const string RejectingIssuer = "test-reject";
 
-    private string _dataDirectory = string.Empty;
+    public LocalVaultHarness Harness { get; private set; } = null!;
 
-    public LocalVaultServer Server { get; private set; } = null!;
+    public CertificateClient Client => Harness.Certificates;
 
-    public CertificateClient Client { get; private set; } = null!;
-
-    public HttpClient Http { get; private set; } = null!;
-
-    public string VaultUri => Server.VaultUri.ToString();
+    public string VaultUri => Harness.VaultUri.AbsoluteUri;
 
     public async Task InitializeAsync()
     {
-        _dataDirectory = Path.Combine(Path.GetTempPath(), "kvcp-module-" + Guid.NewGuid().ToString("N"));
-        Server = await LocalVaultServer.StartAsync(new LocalVaultOptions
+        Harness = await LocalVaultHarness.StartAsync(configure: options =>
         {
-            Port = 0,
-            DataDirectory = _dataDirectory,
-            RetryAfterSeconds = 0,
-            DefaultSimulation = new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Issue, HonourCancellation: true),
+            options.RetryAfterSeconds = 0;
+            options.DefaultSimulation = new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Issue, HonourCancellation: true);
         });
-        Http = new HttpClient(CreateHandler()) { BaseAddress = Server.VaultUri };
-        Client = new CertificateClient(Server.VaultUri, new FakeCredential(), new CertificateClientOptions
-        {
-            DisableChallengeResourceVerification = true,
-            Transport = new HttpClientTransport(CreateHandler()),
-        });
-
-        await AddIssuerAsync(QuickIssuer, new IssuerSimulation(TimeSpan.FromMilliseconds(400), IssuerOutcome.Issue, true));
-        await AddIssuerAsync(SlowIssuer, new IssuerSimulation(TimeSpan.FromSeconds(60), IssuerOutcome.Issue, true));
-        await AddIssuerAsync(FailingIssuer, new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Fail, true));
-        await AddIssuerAsync(RejectingIssuer, new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Reject, true));
-    }
-
-    public async Task AddIssuerAsync(string name, IssuerSimulation simulation)
-    {
-        await Client.CreateIssuerAsync(new CertificateIssuer(name, "DigiCert") { AccountId = "test", Password = "not-a-secret" });
-        Server.SetIssuerSimulation(name, simulation);
+        await Harness.CreateIssuerAsync(QuickIssuer, "DigiCert", new IssuerSimulation(TimeSpan.FromMilliseconds(400), IssuerOutcome.Issue, true));
+        await Harness.CreateIssuerAsync(SlowIssuer, "DigiCert", new IssuerSimulation(TimeSpan.FromSeconds(60), IssuerOutcome.Issue, true));
+        await Harness.CreateIssuerAsync(CancellableIssuer, "GlobalSign", new IssuerSimulation(TimeSpan.FromSeconds(5), IssuerOutcome.Issue, true));
+        await Harness.CreateIssuerAsync(FailingIssuer, "DigiCert", new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Fail, true));
+        await Harness.CreateIssuerAsync(RejectingIssuer, "DigiCert", new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Reject, true));
     }
 
     /// <summary>The local CA signs a CSR: the chain leaf first, as base64 DER.</summary>
-    public async Task<string[]> SignAsync(byte[] csr, int validityDays = 365)
-    {
-        using var response = await Http.PostAsJsonAsync("/_localvault/ca/sign", new { csr = Convert.ToBase64String(csr), validityDays });
-        response.EnsureSuccessStatusCode();
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return document.RootElement.GetProperty("x5c").EnumerateArray().Select(e => e.GetString()!).ToArray();
-    }
+    public async Task<string[]> SignAsync(byte[] csr, int validityDays = 365) =>
+        (await Harness.SignCsrAsync(csr, validityDays)).Select(Convert.ToBase64String).ToArray();
 
     /// <summary>A hosted PowerShell 7.6 session with the built module imported and the local vault's settings.</summary>
-    public PsSession OpenSession() => new(this);
+    public PsSession OpenSession(int width = 160) => new(Harness.OpenSession(width: width));
 
-    public async Task DisposeAsync()
-    {
-        Http.Dispose();
-        await Server.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder.
-        }
-    }
-
-    private HttpClientHandler CreateHandler()
-    {
-        var trusted = Server.TlsCertificate.RawData;
-        return new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
-                errors == SslPolicyErrors.None
-                || (errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate is not null && certificate.RawData.AsSpan().SequenceEqual(trusted)),
-        };
-    }
-
-    internal static string ModulePath
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "KvCertPending.sln")))
-            {
-                directory = directory.Parent;
-            }
-
-            return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("Repository root not found."), "out", "KvCertPending", "KvCertPending.psd1");
-        }
-    }
-
-    private sealed class FakeCredential : TokenCredential
-    {
-        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            new("local-vault-accepts-any-token", DateTimeOffset.UtcNow.AddHours(1));
-
-        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            new(GetToken(requestContext, cancellationToken));
-    }
+    public async Task DisposeAsync() => await Harness.DisposeAsync();
 }
 
-/// <summary>One runspace: run scripts, read output and streams.</summary>
+/// <summary>One hosted session: run scripts, read output, streams and the console text.</summary>
 public sealed class PsSession : IDisposable
 {
-    private readonly Runspace _runspace;
+    internal PsSession(ModuleSession session) => Session = session;
 
-    internal PsSession(ModuleVault vault)
-    {
-        _runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
-        _runspace.Open();
-        var token = new SecureString();
-        foreach (var c in "local-vault-accepts-any-token")
-        {
-            token.AppendChar(c);
-        }
+    public ModuleSession Session { get; }
 
-        token.MakeReadOnly();
-        _runspace.SessionStateProxy.SetVariable("VaultUri", vault.VaultUri);
-        _runspace.SessionStateProxy.SetVariable("KvCertPendingTrustedCertificate", vault.Server.TlsCertificatePemPath);
-        _runspace.SessionStateProxy.SetVariable("KvTestToken", token);
-        var result = Run("Import-Module -Name $args[0] -ErrorAction Stop; $PSDefaultParameterValues['*-Kv*:AccessToken'] = $KvTestToken", ModuleVault.ModulePath);
-        if (result.Errors.Count > 0)
-        {
-            throw new InvalidOperationException("Import failed: " + result.Errors[0]);
-        }
-    }
+    public void SetVariable(string name, object? value) => Session.SetVariable(name, value);
 
-    public void SetVariable(string name, object? value) => _runspace.SessionStateProxy.SetVariable(name, value);
+    public object? GetVariable(string name) => Session.Runspace.SessionStateProxy.GetVariable(name);
 
-    public object? GetVariable(string name) => _runspace.SessionStateProxy.GetVariable(name);
+    public PsResult Run(string script) => new(Session.Run(script));
 
-    public PsResult Run(string script, params object[] args)
-    {
-        using var ps = PowerShell.Create();
-        ps.Runspace = _runspace;
-        ps.AddScript(script);
-        foreach (var arg in args)
-        {
-            ps.AddArgument(arg);
-        }
+    /// <summary>Runs the script as a console would (through Out-Default): the result's ConsoleText is what a user sees.</summary>
+    public PsResult Render(string script) => new(Session.Render(script));
 
-        Collection<PSObject> output;
-        try
-        {
-            output = ps.Invoke();
-        }
-        catch (RuntimeException ex)
-        {
-            return new PsResult(new Collection<PSObject>(), [ex.ErrorRecord], ps.Streams, ex);
-        }
+    /// <summary>A PowerShell instance on this session's runspace (to BeginInvoke and Stop).</summary>
+    public PowerShell CreatePowerShell() => Session.CreatePowerShell();
 
-        return new PsResult(output, ps.Streams.Error.ToList(), ps.Streams, null);
-    }
-
-    /// <summary>Starts a script without waiting (to stop it, or to watch it).</summary>
-    public (PowerShell Shell, IAsyncResult Pending) Start(string script)
-    {
-        var ps = PowerShell.Create();
-        ps.Runspace = _runspace;
-        ps.AddScript(script);
-        return (ps, ps.BeginInvoke());
-    }
-
-    public void Dispose() => _runspace.Dispose();
+    public void Dispose() => Session.Dispose();
 }
 
 public sealed class PsResult
 {
-    public PsResult(Collection<PSObject> output, IList<ErrorRecord> errors, PSDataStreams streams, RuntimeException? terminating)
+    public PsResult(ScriptResult result)
     {
-        Output = output;
-        Errors = errors;
-        Warnings = streams.Warning.ToList();
-        Progress = streams.Progress.ToList();
-        Verbose = streams.Verbose.ToList();
-        Terminating = terminating;
+        Output = result.Output;
+        Errors = result.Errors;
+        Warnings = result.Warnings;
+        Progress = result.Progress;
+        Verbose = result.Verbose;
+        ConsoleText = result.ConsoleText;
     }
 
-    public Collection<PSObject> Output { get; }
+    public IReadOnlyList<PSObject> Output { get; }
 
-    public IList<ErrorRecord> Errors { get; }
+    public IReadOnlyList<ErrorRecord> Errors { get; }
 
-    public IList<WarningRecord> Warnings { get; }
+    public IReadOnlyList<WarningRecord> Warnings { get; }
 
-    public IList<ProgressRecord> Progress { get; }
+    public IReadOnlyList<ProgressRecord> Progress { get; }
 
-    public IList<VerboseRecord> Verbose { get; }
+    public IReadOnlyList<VerboseRecord> Verbose { get; }
 
-    public RuntimeException? Terminating { get; }
+    public string ConsoleText { get; }
 
     public dynamic Single()
     {
-        Assert.True(Errors.Count == 0, "Unexpected errors: " + string.Join(" | ", Errors.Select(e => e.FullyQualifiedErrorId + ": " + e)));
+        AssertNoErrors();
         Assert.Single(Output);
         return Output[0];
     }
 
     public ErrorRecord SingleError()
     {
-        Assert.True(Errors.Count == 1, "Expected one error, got: " + string.Join(" | ", Errors.Select(e => e.FullyQualifiedErrorId + ": " + e)));
+        Assert.True(Errors.Count == 1, "Expected one error, got: " + Describe());
         return Errors[0];
     }
 
-    public void AssertNoErrors() =>
-        Assert.True(Errors.Count == 0, "Unexpected errors: " + string.Join(" | ", Errors.Select(e => e.FullyQualifiedErrorId + ": " + e)));
+    public void AssertNoErrors() => Assert.True(Errors.Count == 0, "Unexpected errors: " + Describe());
+
+    private string Describe() => Errors.Count + ": " + string.Join(" | ", Errors.Select(e => e.FullyQualifiedErrorId + ": " + e));
 }
