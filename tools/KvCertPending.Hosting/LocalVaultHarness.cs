@@ -54,7 +54,7 @@ public sealed class LocalVaultHarness : IAsyncDisposable
     {
         var owns = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "kvcertpending-vault-" + Guid.NewGuid().ToString("N"));
-        var options = new LocalVaultOptions { Port = 0, DataDirectory = dataDirectory };
+        var options = new LocalVaultOptions { Port = 0, DataDirectory = dataDirectory, LogRequests = false };
         configure?.Invoke(options);
         var server = await LocalVaultServer.StartAsync(options, cancellationToken).ConfigureAwait(false);
         return new LocalVaultHarness(server, dataDirectory, owns);
