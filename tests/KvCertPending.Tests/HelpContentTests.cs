@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using System.Text.RegularExpressions;
+using KvCertPending.Hosting;
 using Xunit;
 
 namespace KvCertPending.Tests;
@@ -130,6 +131,24 @@ public sealed partial class HelpContentTests : IClassFixture<ModuleRunspaceFixtu
                 Assert.True(string.Equals(expectedPosition, position, StringComparison.OrdinalIgnoreCase), $"{cmdlet}, set {setName}, -{parameter[0]}: help says position {position}, code says {expectedPosition}");
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
+    public void FullHelpRendersInAConsole(string cmdlet)
+    {
+        // Rendered by the hosted console (the lead's TextHost), as a user reads it: every section and the first example.
+        using ModuleSession session = ModuleSession.Open(new Uri("https://localhost:1/"), Path.Combine(RepoPaths.Root, "no-vault-needed.pem"));
+        ScriptResult shown = session.Render("Get-Help -Name $HelpCmdlet -Full", new Dictionary<string, object?> { ["HelpCmdlet"] = cmdlet });
+        string text = shown.ConsoleText;
+        foreach (string heading in new[] { "NAME", "SYNOPSIS", "SYNTAX", "DESCRIPTION", "PARAMETERS", "INPUTS", "OUTPUTS", "NOTES", "Example 1:", "RELATED LINKS" })
+        {
+            Assert.Contains(heading, text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(MarkdownSynopsis(cmdlet), text.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("<CommonParameters>", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
     }
 
     [Fact]
