@@ -68,9 +68,9 @@ Describe 'Merge-KvCertificate' {
         $mine = New-ManualRequest 'merge-mine'
         $other = New-ManualRequest 'merge-other'
 
-        { Merge-KvCertificate -VaultUri $VaultUri -Name 'merge-mine' -X5c $other.X5c -ErrorAction Stop } |
-            Should -Throw -ErrorId 'CertificateKeyMismatch*'
-        $error[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failure = { Merge-KvCertificate -VaultUri $VaultUri -Name 'merge-mine' -X5c $other.X5c -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CertificateKeyMismatch*' -PassThru
+        $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
         (Get-KvPendingCertificate -VaultUri $VaultUri -Name 'merge-mine').Status | Should -Be 'inProgress'
         Merge-KvCertificate -VaultUri $VaultUri -Name 'merge-mine' -X5c $mine.X5c | Should -Not -BeNullOrEmpty
     }
@@ -79,8 +79,8 @@ Describe 'Merge-KvCertificate' {
         $pending = New-KvCertificate -VaultUri $VaultUri -Name 'merge-issuer' -Subject 'CN=merge-issuer' -IssuerName 'pester-slow'
         $x5c = New-KvTestSignedChain -Vault $vault -Csr $pending.Csr
 
-        { $pending | Merge-KvCertificate -X5c $x5c -ErrorAction Stop } | Should -Throw -ErrorId 'MergeForbiddenWhileIssuerInProgress*'
-        $error[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $failure = { $pending | Merge-KvCertificate -X5c $x5c -ErrorAction Stop } | Should -Throw -ErrorId 'MergeForbiddenWhileIssuerInProgress*' -PassThru
+        $failure.CategoryInfo.Category | Should -Be 'PermissionDenied'
 
         (Get-KvPendingCertificate -VaultUri $VaultUri -Name 'merge-issuer').Status | Should -Be 'inProgress'
     }

@@ -76,10 +76,10 @@ Describe 'New-KvCertificate' {
     It 'refuses a second request while the first is in progress, and changes nothing' {
         $first = New-KvCertificate -VaultUri $VaultUri -Name 'new-conflict' -Subject 'CN=conflict' -IssuerName 'pester-slow'
 
-        { New-KvCertificate -VaultUri $VaultUri -Name 'new-conflict' -Subject 'CN=conflict' -IssuerName Unknown -ErrorAction Stop } |
-            Should -Throw -ErrorId 'PendingCertificateInProgress*'
-        $error[0].CategoryInfo.Category | Should -Be 'ResourceExists'
-        $error[0].TargetObject | Should -Not -BeNullOrEmpty
+        $failure = { New-KvCertificate -VaultUri $VaultUri -Name 'new-conflict' -Subject 'CN=conflict' -IssuerName Unknown -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PendingCertificateInProgress*' -PassThru
+        $failure.CategoryInfo.Category | Should -Be 'ResourceExists'
+        $failure.TargetObject | Should -Not -BeNullOrEmpty
         (Get-KvPendingCertificate -VaultUri $VaultUri -Name 'new-conflict').RequestId | Should -Be $first.RequestId
     }
 

@@ -45,9 +45,9 @@ Describe 'Stop-KvPendingCertificate' {
 
     It 'refuses to cancel a finished request with CancellationNotAllowed' {
         New-KvCertificate -VaultUri $VaultUri -Name 'stop-done' -Subject 'CN=stop-done' -IssuerName Self -Wait -Timeout 60 | Out-Null
-        { Stop-KvPendingCertificate -VaultUri $VaultUri -Name 'stop-done' -Force -ErrorAction Stop } |
-            Should -Throw -ErrorId 'CancellationNotAllowed*'
-        $error[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $failure = { Stop-KvPendingCertificate -VaultUri $VaultUri -Name 'stop-done' -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CancellationNotAllowed*' -PassThru
+        $failure.CategoryInfo.Category | Should -Be 'InvalidOperation'
         (Get-KvPendingCertificate -VaultUri $VaultUri -Name 'stop-done').CancellationRequested | Should -BeFalse
     }
 
