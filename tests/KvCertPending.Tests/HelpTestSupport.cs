@@ -3,8 +3,8 @@ using System.Collections.ObjectModel;
 using System.Diagnostics;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
 using System.Xml.Linq;
+using KvCertPending.Hosting;
 using Xunit;
 
 namespace KvCertPending.Tests;
@@ -64,26 +64,21 @@ internal static class ManifestData
     }
 }
 
-/// <summary>A PowerShell 7.6 runspace (core cmdlets only) with the built module imported, for metadata and help checks.</summary>
+/// <summary>
+/// The lead's hosted PowerShell 7.6 session (tools/KvCertPending.Hosting: core cmdlets only, the built module imported
+/// from out/KvCertPending as a user imports it), for metadata and help checks that need no vault.
+/// </summary>
 public sealed class ModuleRunspaceFixture : IDisposable
 {
-    private readonly Runspace _runspace;
+    private readonly ModuleSession _session =
+        ModuleSession.Open(new Uri("https://localhost:1/"), Path.Combine(RepoPaths.Root, "no-vault-needed.pem"));
 
-    public ModuleRunspaceFixture()
-    {
-        InitialSessionState state = InitialSessionState.CreateDefault2();
-        state.ImportPSModule(RepoPaths.BuiltManifest);
-        _runspace = RunspaceFactory.CreateRunspace(state);
-        _runspace.Open();
-    }
-
-    /// <summary>Runs a script with named arguments (as $args[0] ... or a param block); fails the test on any error.</summary>
+    /// <summary>Runs a script with positional arguments ($args[0] ...); fails the test on any error.</summary>
     public Collection<PSObject> Invoke(string script, params object[] arguments)
     {
-        lock (_runspace)
+        lock (_session)
         {
-            using PowerShell shell = PowerShell.Create();
-            shell.Runspace = _runspace;
+            using PowerShell shell = _session.CreatePowerShell();
             shell.AddScript(script);
             foreach (object argument in arguments)
             {
@@ -97,7 +92,7 @@ public sealed class ModuleRunspaceFixture : IDisposable
         }
     }
 
-    public void Dispose() => _runspace.Dispose();
+    public void Dispose() => _session.Dispose();
 }
 
 /// <summary>Runs a program to completion and captures its output.</summary>
