@@ -1,3 +1,4 @@
+#Requires -Version 7.2
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 # Get-KvPendingCertificate against a local vault: by name, wildcards, the vault-wide listing, -RequestId, -CsrPath, -Wait, not found.
 

@@ -3,6 +3,7 @@
     test's $TestDrive, imports the built module from out/KvCertPending, trusts exactly the vault's TLS certificate, and
     talks to the vault's management endpoints (issuer simulations, the local CA) for test setup.
 #>
+#Requires -Version 7.2
 Set-StrictMode -Version 3.0
 
 $script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path

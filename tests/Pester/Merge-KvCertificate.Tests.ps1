@@ -1,3 +1,4 @@
+#Requires -Version 7.2
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 # Merge-KvCertificate against a local vault: every chain format, the key check, and the issuer-in-progress refusal.
 

@@ -1,3 +1,4 @@
+#Requires -Version 7.2
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 # New-KvCertificate against a local vault: issuers, policies from parameters and files, -Wait, the 409 conflict.
 

@@ -1,3 +1,4 @@
+#Requires -Version 7.2
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 # Remove-KvPendingCertificate against a local vault: -Force, -PassThru, -WhatIf, pipelines.
 
