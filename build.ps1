@@ -58,6 +58,11 @@ function Invoke-Dotnet {
 
 function Invoke-PesterTests {
     # Runs tests/Pester against the built module when Pester 5 is available; says so when it is not.
+    if ($PSVersionTable.PSEdition -ne 'Core') {
+        Write-Warning 'The Pester tests start the local vault with .NET APIs of PowerShell 7: run build.ps1 in pwsh to include them.'
+        return
+    }
+
     $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version.Major -ge 5 } |
         Sort-Object Version -Descending | Select-Object -First 1
     if (-not $pester) {
