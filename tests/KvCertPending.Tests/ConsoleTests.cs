@@ -84,4 +84,17 @@ public sealed class ConsoleTests : ModuleTest
             Assert.DoesNotContain(KvCertPending.Hosting.ModuleSession.LocalVaultToken, everything, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void TabCompletesIssuerNames()
+    {
+        var line = "New-KvCertificate -VaultUri $VaultUri -Name x -IssuerName test-";
+        var result = Ps.Run($"(TabExpansion2 -inputScript '{line}' -cursorColumn {line.Length}).CompletionMatches | ForEach-Object CompletionText");
+        result.AssertNoErrors();
+        Assert.Equal(
+            [ModuleVault.CancellableIssuer, ModuleVault.FailingIssuer, ModuleVault.QuickIssuer, ModuleVault.RejectingIssuer, ModuleVault.SlowIssuer],
+            result.Output.Select(o => o.BaseObject.ToString()));
+        var builtIn = "New-KvCertificate -VaultUri $VaultUri -Name x -IssuerName Un";
+        Assert.Equal(["Unknown"], Ps.Run($"(TabExpansion2 -inputScript '{builtIn}' -cursorColumn {builtIn.Length}).CompletionMatches | ForEach-Object CompletionText").Output.Select(o => o.BaseObject.ToString()));
+    }
 }

@@ -59,6 +59,10 @@ public sealed class WaitTests : ModuleTest
         var last = Assert.IsAssignableFrom<object>(error.TargetObject);
         Assert.Equal("inProgress", new PSObject(last).Properties["Status"].Value);
         Assert.Contains(result.Progress, p => p.PercentComplete >= 0);
+
+        // The vault sends Retry-After: 0; the wait honours it, raised to the 0.25 s floor (without the header it would poll every 2 s).
+        Assert.Contains(result.Progress, p => p.StatusDescription.Contains("next check in 0.25 s", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Progress, p => p.StatusDescription.Contains("next check in 2 s", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -118,9 +118,7 @@ namespace KvCertPending.Commands
                 return;
             }
 
-            var tags = Tag?.Cast<DictionaryEntry>().ToDictionary(
-                e => Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? string.Empty,
-                e => Convert.ToString(e.Value is PSObject ps ? ps.BaseObject : e.Value, CultureInfo.InvariantCulture) ?? string.Empty);
+            var tags = ToTags(Tag);
             var merged = Run((_, token) => session.MergeAsync(name, chain, Disabled.IsPresent ? false : null, tags, token));
             WriteObject(merged);
         }
