@@ -158,4 +158,16 @@ public sealed class MergeTests : ModuleTest
         Assert.Equal("PendingCertificateNotFound,KvCertPending.Commands.MergeKvCertificateCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
     }
+
+    [Fact]
+    public async Task MergingTwiceIsRefusedBeforeSending()
+    {
+        var (name, _, x5c) = await NewManualAsync("twice");
+        Ps.SetVariable("x5c", x5c);
+        Ps.Run($"Merge-KvCertificate -VaultUri $VaultUri -Name {name} -X5c $x5c").Single();
+        var error = Ps.Run($"Merge-KvCertificate -VaultUri $VaultUri -Name {name} -X5c $x5c").SingleError();
+        Assert.Equal("PendingCertificateAlreadyCompleted,KvCertPending.Commands.MergeKvCertificateCommand", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidOperation, error.CategoryInfo.Category);
+        Assert.Contains("New-KvCertificate", error.ErrorDetails.RecommendedAction, StringComparison.Ordinal);
+    }
 }
