@@ -14,6 +14,7 @@ public sealed class LocalVaultServer : IAsyncDisposable
     private readonly KeyFactory _keys;
     private readonly LocalCertificateAuthority _authority;
     private readonly Simulations _simulations;
+    private readonly VaultDatabase _database;
     private int _stopped;
 
     private LocalVaultServer(WebApplication app, int port, X509Certificate2 tlsCertificate, string tlsPemPath, KeyFactory keys, LocalCertificateAuthority authority)
@@ -22,6 +23,7 @@ public sealed class LocalVaultServer : IAsyncDisposable
         _keys = keys;
         _authority = authority;
         _simulations = app.Services.GetRequiredService<Simulations>();
+        _database = app.Services.GetRequiredService<VaultCore>().Database;
         Port = port;
         VaultUri = new Uri($"https://localhost:{port}/");
         TlsCertificate = tlsCertificate;
@@ -47,25 +49,20 @@ public sealed class LocalVaultServer : IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         var tlsCertificate = TlsCertificateFactory.LoadOrCreate(options.DataDirectory);
         var authority = LocalCertificateAuthority.LoadOrCreate(options.DataDirectory);
-        var database = new VaultDatabase(options.DataDirectory);
         var keys = new KeyFactory();
-        keys.Prime();
-        var core = new VaultCore(database, keys, authority, options, TimeProvider.System);
-
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            var port = options.Port == 0 ? FreePort.Pick() : options.Port;
-            var app = VaultApplication.Build(options, port, tlsCertificate, core, keys);
-            try
-            {
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
-                return new LocalVaultServer(app, port, tlsCertificate, Path.Combine(options.DataDirectory, TlsCertificateFactory.CertificateFileName), keys, authority);
-            }
-            catch (IOException e) when (options.Port == 0 && attempt < 5 && e.InnerException is SocketException or null)
-            {
-                // The free port was taken between picking and binding: try another.
-                await app.DisposeAsync().ConfigureAwait(false);
-            }
+            var core = new VaultCore(new VaultDatabase(options.DataDirectory), keys, authority, options, TimeProvider.System);
+            var app = await BindAsync(options, tlsCertificate, core, keys, cancellationToken).ConfigureAwait(false);
+            keys.Prime();
+            return new LocalVaultServer(app.App, app.Port, tlsCertificate, Path.Combine(options.DataDirectory, TlsCertificateFactory.CertificateFileName), keys, authority);
+        }
+        catch
+        {
+            keys.Dispose();
+            authority.Dispose();
+            tlsCertificate.Dispose();
+            throw;
         }
     }
 
@@ -88,7 +85,30 @@ public sealed class LocalVaultServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
         _keys.Dispose();
         _authority.Dispose();
-        VaultDatabase.ReleaseConnections();
+        _database.ReleaseConnections();
+    }
+
+    /// <summary>Starts Kestrel; with port 0 a port taken between picking and binding is retried with another.</summary>
+    private static async Task<(WebApplication App, int Port)> BindAsync(LocalVaultOptions options, X509Certificate2 tlsCertificate, VaultCore core, KeyFactory keys, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = options.Port == 0 ? FreePort.Pick() : options.Port;
+            var app = VaultApplication.Build(options, port, tlsCertificate, core, keys);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                return (app, port);
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                if (options.Port != 0 || attempt >= 5 || e is OperationCanceledException)
+                {
+                    throw;
+                }
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

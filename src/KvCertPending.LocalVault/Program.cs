@@ -39,7 +39,23 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     stop.Cancel();
 });
 
-await using var server = await LocalVaultServer.StartAsync(options, stop.Token).ConfigureAwait(false);
+LocalVaultServer server;
+try
+{
+    server = await LocalVaultServer.StartAsync(options, stop.Token).ConfigureAwait(false);
+}
+catch (IOException e)
+{
+    Console.Error.WriteLine($"The local vault could not start: {e.Message}");
+    return 1;
+}
+catch (UnauthorizedAccessException e)
+{
+    Console.Error.WriteLine($"The local vault could not use its data folder: {e.Message}");
+    return 1;
+}
+
+await using var running = server;
 Console.WriteLine($"Local vault listening on {server.VaultUri}");
 Console.WriteLine($"Data folder:              {Path.GetFullPath(options.DataDirectory)}");
 Console.WriteLine($"TLS certificate (PEM):    {server.TlsCertificatePemPath}");

@@ -4,12 +4,12 @@ using System.Security.Cryptography;
 namespace KvCertPending.LocalVault.Crypto;
 
 /// <summary>
-/// Generates keys, keeping a small pool of ready RSA keys per size (refilled in the background) so that
+/// Generates keys, keeping a small pool of ready RSA keys per size (refilled in the background, one at a time) so that
 /// creates do not wait for prime generation. EC keys are generated on demand (they are fast).
 /// </summary>
 internal sealed class KeyFactory : IKeyFactory, IDisposable
 {
-    private const int PoolTarget = 2;
+    private const int DefaultSize = 2048;
     private readonly ConcurrentDictionary<int, ConcurrentQueue<RSA>> _pools = new();
     private readonly ConcurrentDictionary<int, int> _refilling = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -43,7 +43,7 @@ internal sealed class KeyFactory : IKeyFactory, IDisposable
     }
 
     /// <summary>Warms the pool for the default key size.</summary>
-    public void Prime() => Refill(2048, _pools.GetOrAdd(2048, _ => new ConcurrentQueue<RSA>()));
+    public void Prime() => Refill(DefaultSize, _pools.GetOrAdd(DefaultSize, _ => new ConcurrentQueue<RSA>()));
 
     public void Dispose()
     {
@@ -59,9 +59,12 @@ internal sealed class KeyFactory : IKeyFactory, IDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>A few keys of the default size (bursts of creates); one of the rarer, slower sizes once they are used.</summary>
+    private static int PoolTarget(int size) => size == DefaultSize ? 4 : 1;
+
     private void Refill(int size, ConcurrentQueue<RSA> pool)
     {
-        if (pool.Count >= PoolTarget || !_refilling.TryAdd(size, 0))
+        if (pool.Count >= PoolTarget(size) || !_refilling.TryAdd(size, 0))
         {
             return;
         }
@@ -72,9 +75,16 @@ internal sealed class KeyFactory : IKeyFactory, IDisposable
             {
                 try
                 {
-                    while (pool.Count < PoolTarget && !token.IsCancellationRequested)
+                    while (pool.Count < PoolTarget(size) && !token.IsCancellationRequested)
                     {
-                        pool.Enqueue(RSA.Create(size));
+                        var key = RSA.Create(size);
+                        if (token.IsCancellationRequested)
+                        {
+                            key.Dispose();
+                            break;
+                        }
+
+                        pool.Enqueue(key);
                     }
                 }
                 finally

@@ -29,7 +29,8 @@ internal static class IssuerEndpoints
         var now = core.NowSeconds;
         var issuer = core.Database.Write(tx =>
         {
-            var record = new IssuerRecord { Name = tx.GetIssuer(name)?.Name ?? name, Created = tx.GetIssuer(name)?.Created ?? now };
+            var existing = tx.GetIssuer(name);
+            var record = new IssuerRecord { Name = existing?.Name ?? name, Created = existing?.Created ?? now };
             Apply(record, body, provider, now);
             tx.PutIssuer(record);
             return record;

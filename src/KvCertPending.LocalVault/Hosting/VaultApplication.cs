@@ -21,6 +21,8 @@ internal static class VaultApplication
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A failed bind is reported by StartAsync's exception (and retried for port 0): no stack trace on the console.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Logging.AddFilter("KvCertPending.LocalVault.Requests", options.LogRequests ? LogLevel.Information : LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -33,7 +35,7 @@ internal static class VaultApplication
             }
 
             kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(tlsCertificate));
-            if (System.Net.Sockets.Socket.OSSupportsIPv6)
+            if (FreePort.HasIPv6Loopback())
             {
                 kestrel.Listen(IPAddress.IPv6Loopback, port, listen => listen.UseHttps(tlsCertificate));
             }
@@ -64,6 +66,7 @@ internal static class VaultApplication
         PendingEndpoints.Map(app);
         CertificateEndpoints.Map(app);
         IssuerEndpoints.Map(app);
+        ContactEndpoints.Map(app);
         DeletedCertificateEndpoints.Map(app);
         SecretEndpoints.Map(app);
         ManagementEndpoints.Map(app);

@@ -19,8 +19,14 @@ internal sealed class CertificateCreation
 
     public async Task<PendingRecord> CreateAsync(string name, CreateCertificateBody body, CancellationToken cancellationToken)
     {
-        var existing = _core.Database.Read(tx => tx.GetCertificate(name));
+        var (existing, inProgress) = _core.Database.Read(tx => (tx.GetCertificate(name), tx.GetPending(name) is { IsInProgress: true }));
         ThrowIfDeleted(existing, name);
+        if (inProgress)
+        {
+            // Checked again under the lock; refusing here spares generating a key for nothing.
+            throw VaultErrors.PendingInProgress(name);
+        }
+
         var input = body.Policy ?? existing?.Policy ?? throw VaultErrors.BadParameter("Property policy is required.");
         var now = _core.Now;
         var policy = PolicyRules.Complete(input, now.ToUnixTimeSeconds(), existing?.Policy);

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using KvCertPending.LocalVault.Http;
-using KvCertPending.LocalVault.Model;
 using KvCertPending.LocalVault.Storage;
 
 namespace KvCertPending.LocalVault.Model;

@@ -18,6 +18,7 @@ internal sealed class VaultDatabase
         CREATE INDEX IF NOT EXISTS pending_due ON pending (status, due_at);
         CREATE TABLE IF NOT EXISTS issuers (name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE, doc TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS simulations (issuer TEXT NOT NULL PRIMARY KEY COLLATE NOCASE, doc TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS settings (key TEXT NOT NULL PRIMARY KEY, doc TEXT NOT NULL);
         """;
 
     private readonly string _connectionString;
@@ -55,8 +56,12 @@ internal sealed class VaultDatabase
         return result;
     }
 
-    /// <summary>Releases pooled connections so the database file can be closed (at stop).</summary>
-    public static void ReleaseConnections() => SqliteConnection.ClearAllPools();
+    /// <summary>Closes this database's pooled connections (at stop), leaving other vaults in the process alone.</summary>
+    public void ReleaseConnections()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
 
     private SqliteConnection Open()
     {

@@ -109,6 +109,18 @@ internal sealed class VaultTransaction
     public void PutSimulation(SimulationRecord record) =>
         Execute("INSERT INTO simulations (issuer, doc) VALUES ($issuer, $doc) ON CONFLICT(issuer) DO UPDATE SET doc = excluded.doc", ("$issuer", record.Issuer), ("$doc", Serialize(record)));
 
+    /// <summary>A vault-wide setting (the certificate contacts), as raw JSON.</summary>
+    public string? GetSetting(string key)
+    {
+        using var command = Command("SELECT doc FROM settings WHERE key = $key", ("$key", key));
+        return command.ExecuteScalar() as string;
+    }
+
+    public void PutSetting(string key, string json) =>
+        Execute("INSERT INTO settings (key, doc) VALUES ($key, $doc) ON CONFLICT(key) DO UPDATE SET doc = excluded.doc", ("$key", key), ("$doc", json));
+
+    public void DeleteSetting(string key) => Execute("DELETE FROM settings WHERE key = $key", ("$key", key));
+
     private static string Serialize<T>(T record) => JsonSerializer.Serialize(record, VaultJson.Options);
 
     private T? QuerySingle<T>(string sql, params (string Name, object? Value)[] parameters)

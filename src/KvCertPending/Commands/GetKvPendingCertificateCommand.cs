@@ -16,7 +16,7 @@ namespace KvCertPending.Commands
     /// Get-KvPendingCertificate: the pending request of one certificate (-Name, wildcards allowed), or of every
     /// certificate in the vault; optionally filtered by -RequestId, written to -CsrPath, or waited for with -Wait.
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "KvPendingCertificate", DefaultParameterSetName = ByVaultNameSet)]
+    [Cmdlet(VerbsCommon.Get, "KvPendingCertificate", DefaultParameterSetName = ByVaultUriSet)]
     [OutputType(typeof(KvPendingCertificate))]
     public sealed class GetKvPendingCertificateCommand : KvWaitingCmdlet
     {
@@ -24,7 +24,7 @@ namespace KvCertPending.Commands
 
         /// <summary>The certificate name; wildcards select among the vault's certificates. Omit it for every pending request.</summary>
         [Parameter(Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
-        [Parameter(ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Position = 1, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(CertificateNameCompleter))]

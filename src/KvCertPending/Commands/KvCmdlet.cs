@@ -154,6 +154,11 @@ namespace KvCertPending.Commands
         /// <summary>Refuses a certificate name the service would refuse, before anything is sent.</summary>
         internal static void CheckName(string name)
         {
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new KvCertPendingException("CertificateNameMissing", ErrorCategory.InvalidArgument, Strings.CertificateNameMissing, null);
+            }
+
             if (!CertificateNames.IsValid(name))
             {
                 throw new KvCertPendingException(

@@ -20,14 +20,16 @@ namespace KvCertPending.Commands
     /// the leaf's public key is checked against the request's CSR, the chain is put leaf first, and a leaf outside its
     /// validity is warned about. Emits the completed certificate.
     /// </summary>
-    [Cmdlet(VerbsData.Merge, "KvCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultNameSet)]
+    [Cmdlet(VerbsData.Merge, "KvCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultUriSet)]
     [OutputType(typeof(KvCertificate))]
     public sealed class MergeKvCertificateCommand : KvCmdlet
     {
         private readonly List<X509Certificate2> _pipedCertificates = new();
 
         /// <summary>The certificate name.</summary>
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
+        // Not mandatory in the VaultName set: a second set with a mandatory pipeline parameter makes PowerShell
+        // fail to bind piped {VaultUri, Name} objects to the default VaultUri set. A missing name is refused at run time.
+        [Parameter(Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
         [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(CertificateNameCompleter))]

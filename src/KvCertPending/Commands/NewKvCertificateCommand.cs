@@ -17,7 +17,7 @@ namespace KvCertPending.Commands
     /// New-KvCertificate: starts a certificate request (Key Vault's create) and emits the pending object. The policy
     /// comes from parameters, or whole from -Policy / -PolicyPath in Key Vault's REST shape.
     /// </summary>
-    [Cmdlet(VerbsCommon.New, "KvCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultNameSet)]
+    [Cmdlet(VerbsCommon.New, "KvCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultUriSet)]
     [OutputType(typeof(KvPendingCertificate))]
     public sealed class NewKvCertificateCommand : KvWaitingCmdlet
     {

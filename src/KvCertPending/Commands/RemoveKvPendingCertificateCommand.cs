@@ -9,12 +9,14 @@ namespace KvCertPending.Commands
     /// Remove-KvPendingCertificate: deletes the pending object (the request at the provider is not necessarily
     /// cancelled). High impact: asks first unless -Force or -Confirm:$false. -PassThru emits the removed object.
     /// </summary>
-    [Cmdlet(VerbsCommon.Remove, "KvPendingCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByVaultNameSet)]
+    [Cmdlet(VerbsCommon.Remove, "KvPendingCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByVaultUriSet)]
     [OutputType(typeof(KvPendingCertificate))]
     public sealed class RemoveKvPendingCertificateCommand : KvCmdlet
     {
         /// <summary>The certificate name.</summary>
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
+        // Not mandatory in the VaultName set: a second set with a mandatory pipeline parameter makes PowerShell
+        // fail to bind piped {VaultUri, Name} objects to the default VaultUri set. A missing name is refused at run time.
+        [Parameter(Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
         [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(CertificateNameCompleter))]

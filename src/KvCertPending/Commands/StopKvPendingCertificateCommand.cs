@@ -10,12 +10,14 @@ namespace KvCertPending.Commands
     /// Stop-KvPendingCertificate: asks the issuer to cancel an in-progress request and emits the new state
     /// (CancellationRequested true; with -Wait, the final state the issuer leaves it in).
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Stop, "KvPendingCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultNameSet)]
+    [Cmdlet(VerbsLifecycle.Stop, "KvPendingCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultUriSet)]
     [OutputType(typeof(KvPendingCertificate))]
     public sealed class StopKvPendingCertificateCommand : KvWaitingCmdlet
     {
         /// <summary>The certificate name.</summary>
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
+        // Not mandatory in the VaultName set: a second set with a mandatory pipeline parameter makes PowerShell
+        // fail to bind piped {VaultUri, Name} objects to the default VaultUri set. A missing name is refused at run time.
+        [Parameter(Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
         [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(CertificateNameCompleter))]

@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
 using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
@@ -68,17 +67,16 @@ namespace KvCertPending.Completion
                 return null;
             }
 
-            var runspace = Runspace.DefaultRunspace;
-            var token = Unwrap(bound["AccessToken"]) as SecureString ?? DefaultAccessToken(runspace, commandName);
+            var token = Unwrap(bound["AccessToken"]) as SecureString ?? DefaultAccessToken(commandName);
             var credential = token is null ? CredentialChoice.Default(endpoint.Environment) : CredentialChoice.FromAccessToken(token);
-            var trust = TrustedCertificate.Resolve(runspace?.SessionStateProxy.GetVariable(TrustedCertificate.VariableName), p => p);
+            var trust = TrustedCertificate.Resolve(ReadVariable(TrustedCertificate.VariableName), p => p);
             return new VaultSession(endpoint, VaultClientFactory.Get(endpoint, credential, trust));
         }
 
         /// <summary>The -AccessToken default from $PSDefaultParameterValues that applies to this command, if any.</summary>
-        private static SecureString? DefaultAccessToken(Runspace? runspace, string commandName)
+        private static SecureString? DefaultAccessToken(string commandName)
         {
-            if (Unwrap(runspace?.SessionStateProxy.GetVariable("PSDefaultParameterValues")) is not IDictionary defaults)
+            if (ReadVariable("PSDefaultParameterValues") is not IDictionary defaults)
             {
                 return null;
             }
@@ -100,6 +98,13 @@ namespace KvCertPending.Completion
         }
 
         private static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
+
+        /// <summary>A variable of the session the completion runs in (completers run on its pipeline thread).</summary>
+        private static object? ReadVariable(string name)
+        {
+            var values = ScriptBlock.Create("$" + name).Invoke();
+            return values.Count > 0 ? Unwrap(values[0]) : null;
+        }
     }
 
     /// <summary>Completes certificate names (the vault's includePending listing).</summary>

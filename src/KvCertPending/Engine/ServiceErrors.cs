@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Management.Automation;
 using System.Text.Json;
 using Azure;
@@ -31,6 +32,9 @@ namespace KvCertPending.Engine
             {
                 case KvCertPendingException known:
                     return known;
+                case AggregateException aggregate when aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException):
+                    // The SDK's retries all failed (e.g. TLS or connection errors): the last attempt says why.
+                    return Map(aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1], operation, name, endpoint, requestId);
                 case AuthenticationFailedException auth:
                     return new KvCertPendingException(
                         "AuthenticationFailed", ErrorCategory.AuthenticationError,

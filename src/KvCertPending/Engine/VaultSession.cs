@@ -231,6 +231,8 @@ namespace KvCertPending.Engine
             return new WaitResult(state, timedOut: false);
         }
 
-        private static bool IsVaultError(Exception ex) => ex is RequestFailedException or AuthenticationFailedException;
+        private static bool IsVaultError(Exception ex) =>
+            ex is RequestFailedException or AuthenticationFailedException
+            || (ex is AggregateException aggregate && aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException));
     }
 }

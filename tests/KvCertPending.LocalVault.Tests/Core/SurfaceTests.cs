@@ -110,6 +110,17 @@ public sealed class SurfaceTests : IClassFixture<CoreVaultFixture>
     }
 
     [Fact]
+    public async Task ContactsAreSetReadAndDeleted()
+    {
+        await _vault.Client.SetContactsAsync([new CertificateContact { Email = "ops@example.com", Name = "Ops" }]);
+
+        var contacts = (await _vault.Client.GetContactsAsync()).Value;
+        Assert.Equal("ops@example.com", Assert.Single(contacts).Email);
+        await _vault.Client.DeleteContactsAsync();
+        Assert.Equal(404, (await Assert.ThrowsAsync<RequestFailedException>(() => _vault.Client.GetContactsAsync())).Status);
+    }
+
+    [Fact]
     public async Task RacingCreatesOfOneNameGiveExactlyOneAccepted()
     {
         var policy = new CertificatePolicy(WellKnownIssuerNames.Unknown, "CN=race");
