@@ -15,7 +15,7 @@ namespace KvCertPending.Tests;
 /// Every example in the compiled help runs, as Get-Help shows it, in the hosted PowerShell 7.6 engine against a fresh
 /// local vault, and the test fails when it writes an error. One row per example. Each example gets the world its text
 /// promises (see about_KvCertPending, EXAMPLES IN THIS HELP): $VaultUri and the AccessToken default (the hosting
-/// library), the issuer objects mydigicert (signs after ~1 s), globalsign-ev (takes ten minutes) and oldca (fails),
+/// library), the issuer objects mydigicert (signs after ~3 s), globalsign-ev (takes ten minutes) and oldca (fails),
 /// the requests web01 (manual), api01 (mydigicert), order01 (globalsign-ev) and legacy01 (failed), and in the current
 /// folder web01's signed chain (web01-chain.pem, web01.p7b, web01.cer, localca.cer, web01-x5c.txt) and policy.json.
 /// One test class per cmdlet, so that xunit runs the cmdlets' examples in parallel.
@@ -70,7 +70,8 @@ public static partial class HelpExamples
 
     private static async Task PrepareWorldAsync(LocalVaultHarness harness, string folder)
     {
-        await harness.CreateIssuerAsync("mydigicert", "DigiCert", new IssuerSimulation(TimeSpan.FromSeconds(1), IssuerOutcome.Issue, HonourCancellation: true));
+        // Three seconds: long enough that Stop example 2 always cancels before the CA signs, even on a loaded machine.
+        await harness.CreateIssuerAsync("mydigicert", "DigiCert", new IssuerSimulation(TimeSpan.FromSeconds(3), IssuerOutcome.Issue, HonourCancellation: true));
         await harness.CreateIssuerAsync("globalsign-ev", "GlobalSign", new IssuerSimulation(TimeSpan.FromMinutes(10), IssuerOutcome.Issue, HonourCancellation: true));
         await harness.CreateIssuerAsync("oldca", "DigiCert", new IssuerSimulation(TimeSpan.FromMilliseconds(100), IssuerOutcome.Fail, HonourCancellation: true));
 

@@ -367,6 +367,10 @@ internal sealed partial class MarkdownHelpReader
             {
                 Error(LineOf(h3), "KVHELP043", $"-{parameter.Name} has no description.");
             }
+            else if (parameter.Description.Any(d => d.Contains("{{ Fill", StringComparison.Ordinal)))
+            {
+                Error(LineOf(h3), "KVHELP049", $"-{parameter.Name} still has the placeholder description that Update-HelpMarkdown.ps1 wrote: describe it.");
+            }
 
             if (parameter.Usages.Count == 0)
             {
