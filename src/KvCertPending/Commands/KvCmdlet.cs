@@ -42,8 +42,8 @@ namespace KvCertPending.Commands
         [Parameter(ParameterSetName = ByVaultNameSet)]
         public KvCloudEnvironment Environment { get; set; } = KvCloudEnvironment.AzureCloud;
 
-        /// <summary>The vault's URI, e.g. https://contoso-kv.vault.azure.net/ or https://localhost:8443/.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The vault's URI, e.g. https://contoso-kv.vault.azure.net/ or https://localhost:8443/. Default: the vault of Connect-KvVault.</summary>
+        [Parameter(ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
         public Uri? VaultUri { get; set; }
 
@@ -68,10 +68,13 @@ namespace KvCertPending.Commands
         /// <summary>The session for the vault this record names: -VaultName, -VaultUri or the piped object's VaultUri.</summary>
         internal VaultSession Session(KvPendingCertificate? inputObject = null)
         {
+            var defaults = SessionDefaults.Current;
             VaultEndpoint endpoint = ParameterSetName switch
             {
                 ByVaultNameSet => VaultEndpoint.FromName(VaultName, Environment),
-                ByVaultUriSet => VaultEndpoint.FromUri(VaultUri!),
+                ByVaultUriSet when VaultUri is not null => VaultEndpoint.FromUri(VaultUri),
+                ByVaultUriSet => defaults?.Endpoint ?? throw new KvCertPendingException(
+                    "VaultNotSpecified", ErrorCategory.InvalidArgument, Strings.VaultNotSpecified, null),
                 ByInputObjectSet => VaultEndpoint.FromUri((inputObject ?? throw new PSArgumentNullException("InputObject")).VaultUri),
                 _ => throw new PSInvalidOperationException("Unknown parameter set " + ParameterSetName),
             };
@@ -81,16 +84,21 @@ namespace KvCertPending.Commands
                 return session;
             }
 
-            var credential = AccessToken is null
-                ? CredentialChoice.Default(endpoint.Environment)
-                : _accessTokenCredential ??= CredentialChoice.FromAccessToken(AccessToken);
-            var trust = TrustedCertificate.Resolve(
-                GetVariableValue(TrustedCertificate.VariableName),
-                path => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+            // Explicit -AccessToken wins, then Connect-KvVault's sign-in, then the standard chain.
+            var credential = AccessToken is not null
+                ? _accessTokenCredential ??= CredentialChoice.FromAccessToken(AccessToken)
+                : defaults?.Credential ?? CredentialChoice.Default(endpoint.Environment);
+            var trust = ResolveTrust();
             session = new VaultSession(endpoint, VaultClientFactory.Get(endpoint, credential, trust));
             _sessions[endpoint.Key] = session;
             return session;
         }
+
+        /// <summary>The local-vault trust setting of the caller's session ($KvCertPendingTrustedCertificate, else the environment).</summary>
+        internal TrustedCertificate? ResolveTrust() =>
+            TrustedCertificate.Resolve(
+                GetVariableValue(TrustedCertificate.VariableName),
+                path => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
 
         /// <summary>
         /// Runs engine work to completion on the pipeline thread. Work runs on the thread pool and posts what it wants

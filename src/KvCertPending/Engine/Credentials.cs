@@ -36,6 +36,56 @@ namespace KvCertPending.Engine
             return new CredentialChoice(new StaticTokenCredential(token.Copy()), key);
         }
 
+        /// <summary>A managed identity: system-assigned, or user-assigned by client id.</summary>
+        public static CredentialChoice ManagedIdentity(string? clientId, TrustedCertificate? trust)
+        {
+            var options = new ManagedIdentityCredentialOptions(clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId));
+            Trust(options, trust);
+            return new CredentialChoice(new ManagedIdentityCredential(options), "mi:" + (clientId ?? "system") + "|" + trust?.Key);
+        }
+
+        /// <summary>A service principal with a client secret.</summary>
+        public static CredentialChoice ServicePrincipalSecret(string tenantId, string clientId, SecureString secret, VaultEndpoint endpoint, TrustedCertificate? trust)
+        {
+            var options = new ClientSecretCredentialOptions();
+            Authority(options, endpoint, trust);
+            using var sha = SHA256.Create();
+            var key = "sp:" + tenantId + "|" + clientId + "|" + Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(Unprotect(secret)))) + "|" + trust?.Key;
+            return new CredentialChoice(new ClientSecretCredential(tenantId, clientId, Unprotect(secret), options), key);
+        }
+
+        /// <summary>A service principal with a certificate (with its private key).</summary>
+        public static CredentialChoice ServicePrincipalCertificate(string tenantId, string clientId, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, VaultEndpoint endpoint, TrustedCertificate? trust)
+        {
+            var options = new ClientCertificateCredentialOptions();
+            Authority(options, endpoint, trust);
+            return new CredentialChoice(new ClientCertificateCredential(tenantId, clientId, certificate, options), "spc:" + tenantId + "|" + clientId + "|" + certificate.Thumbprint + "|" + trust?.Key);
+        }
+
+        /// <summary>Azure's sign-in authority; for a vault outside Azure (the local vault) the vault itself is the authority.</summary>
+        private static void Authority(TokenCredentialOptions options, VaultEndpoint endpoint, TrustedCertificate? trust)
+        {
+            options.AuthorityHost = endpoint.IsAzureHost ? VaultEndpoint.AuthorityHost(endpoint.Environment) : endpoint.VaultUri;
+            Trust(options, trust);
+            switch (options)
+            {
+                case ClientSecretCredentialOptions secret:
+                    secret.DisableInstanceDiscovery = !endpoint.IsAzureHost;
+                    break;
+                case ClientCertificateCredentialOptions certificate:
+                    certificate.DisableInstanceDiscovery = !endpoint.IsAzureHost;
+                    break;
+            }
+        }
+
+        private static void Trust(TokenCredentialOptions options, TrustedCertificate? trust)
+        {
+            if (trust is not null)
+            {
+                options.Transport = new Azure.Core.Pipeline.HttpClientTransport(trust.CreateHandler());
+            }
+        }
+
         /// <summary>The standard chain: environment, workload identity, managed identity, Azure CLI, Azure PowerShell.</summary>
         public static CredentialChoice Default(KvCloudEnvironment environment)
         {

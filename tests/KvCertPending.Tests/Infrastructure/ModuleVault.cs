@@ -60,7 +60,7 @@ public sealed class ModuleVault : IAsyncLifetime
 /// <summary>One hosted session: run scripts, read output, streams and the console text.</summary>
 public sealed class PsSession : IDisposable
 {
-    internal PsSession(ModuleSession session) => Session = session;
+    public PsSession(ModuleSession session) => Session = session;
 
     public ModuleSession Session { get; }
 
