@@ -62,13 +62,19 @@ namespace KvCertPending.Completion
                     : KvCloudEnvironment.AzureCloud;
                 endpoint = VaultEndpoint.FromName(name, environment);
             }
+            else if (SessionDefaults.Current?.Endpoint is { } connected)
+            {
+                endpoint = connected;
+            }
             else
             {
                 return null;
             }
 
+            // The same precedence as the cmdlets: explicit or default -AccessToken, then Connect-KvVault, then the chain.
             var token = Unwrap(bound["AccessToken"]) as SecureString ?? DefaultAccessToken(commandName);
-            var credential = token is null ? CredentialChoice.Default(endpoint.Environment) : CredentialChoice.FromAccessToken(token);
+            var credential = token is not null ? CredentialChoice.FromAccessToken(token)
+                : SessionDefaults.Current?.Credential ?? CredentialChoice.Default(endpoint.Environment);
             var trust = TrustedCertificate.Resolve(ReadVariable(TrustedCertificate.VariableName), p => p);
             return new VaultSession(endpoint, VaultClientFactory.Get(endpoint, credential, trust));
         }
