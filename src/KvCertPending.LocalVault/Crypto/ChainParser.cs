@@ -37,6 +37,21 @@ internal static class ChainParser
             ? chain.Select(c => c.RawData).ToList()
             : chain.Where(c => !ReferenceEquals(c, leaf)).Prepend(leaf).Select(c => c.RawData).ToList();
 
+    /// <summary>
+    /// Reads every field the vault uses later (validity, names, public key): the platform parses some of them lazily,
+    /// so a malformed certificate must fail here, as bad input, not later as a server error.
+    /// </summary>
+    /// <exception cref="CryptographicException">A field cannot be decoded.</exception>
+    public static void EnsureReadable(X509Certificate2 certificate)
+    {
+        _ = certificate.NotBefore;
+        _ = certificate.NotAfter;
+        _ = certificate.SubjectName.Name;
+        _ = certificate.IssuerName.Name;
+        _ = certificate.PublicKey.ExportSubjectPublicKeyInfo();
+        _ = certificate.Thumbprint;
+    }
+
     private static X509Certificate2 ParseOne(string? item)
     {
         if (string.IsNullOrWhiteSpace(item))
@@ -62,7 +77,16 @@ internal static class ChainParser
             }
 
             var certificate = X509CertificateLoader.LoadCertificate(der);
-            _ = certificate.PublicKey.ExportSubjectPublicKeyInfo();
+            try
+            {
+                EnsureReadable(certificate);
+            }
+            catch
+            {
+                certificate.Dispose();
+                throw;
+            }
+
             return certificate;
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException)

@@ -29,7 +29,18 @@ internal sealed class ImportReader : IDisposable
 
         try
         {
-            return pem || value.TrimStart().StartsWith("-----BEGIN", StringComparison.Ordinal) ? ReadPem(value, password) : ReadPfx(value, password);
+            var content = pem || value.TrimStart().StartsWith("-----BEGIN", StringComparison.Ordinal) ? ReadPem(value, password) : ReadPfx(value, password);
+            try
+            {
+                content.Certificates.ForEach(ChainParser.EnsureReadable);
+            }
+            catch
+            {
+                content.Dispose();
+                throw;
+            }
+
+            return content;
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException)
         {
