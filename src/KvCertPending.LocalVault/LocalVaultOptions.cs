@@ -16,6 +16,15 @@ public sealed class LocalVaultOptions
     public int RetryAfterSeconds { get; set; } = 1;
 
     /// <summary>
+    /// When true, a Key Vault request must carry a token this vault issued (its token or managed-identity endpoints),
+    /// unexpired and for https://vault.azure.net; anything else gets the 401 challenge. Default false: any bearer token.
+    /// </summary>
+    public bool RequireIssuedTokens { get; set; }
+
+    /// <summary>The tenant of the vault's 401 challenge and of its token endpoint.</summary>
+    public string TenantId { get; set; } = Identity.IdentitySettings.DefaultTenantId;
+
+    /// <summary>
     /// One Information log line per request (method, path, status, time; never headers or bodies). On for the command
     /// line; in-process hosts set it false so only warnings and errors are logged.
     /// </summary>

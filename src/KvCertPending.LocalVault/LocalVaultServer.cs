@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using KvCertPending.LocalVault.Crypto;
 using KvCertPending.LocalVault.Hosting;
+using KvCertPending.LocalVault.Identity;
 using KvCertPending.LocalVault.Lifecycle;
 using KvCertPending.LocalVault.Storage;
 
@@ -17,8 +18,13 @@ public sealed class LocalVaultServer : IAsyncDisposable
     private readonly VaultDatabase _database;
     private int _stopped;
 
+    private readonly TokenIssuer _tokens;
+    private readonly IdentitySettings _identity;
+
     private LocalVaultServer(WebApplication app, int port, X509Certificate2 tlsCertificate, string tlsPemPath, KeyFactory keys, LocalCertificateAuthority authority)
     {
+        _tokens = app.Services.GetRequiredService<TokenIssuer>();
+        _identity = app.Services.GetRequiredService<IdentitySettings>();
         _app = app;
         _keys = keys;
         _authority = authority;
@@ -43,6 +49,16 @@ public sealed class LocalVaultServer : IAsyncDisposable
     /// <summary>PEM of the local CA root that signs for simulated issuers.</summary>
     public string CaCertificatePemPath => _authority.PemPath;
 
+    /// <summary>The tenant of the 401 challenge and of the token endpoint <c>{VaultUri}{TenantId}/oauth2/v2.0/token</c>
+    /// (use VaultUri as the credential's AuthorityHost).</summary>
+    public string TenantId => _identity.TenantId;
+
+    /// <summary>The App Service / Azure Automation style managed-identity endpoint: the value for IDENTITY_ENDPOINT.</summary>
+    public Uri ManagedIdentityEndpoint => new(VaultUri, IdentitySettings.ManagedIdentityPath.TrimStart('/'));
+
+    /// <summary>The secret for IDENTITY_HEADER (sent back as X-IDENTITY-HEADER); new at every start.</summary>
+    public string ManagedIdentityHeader => _identity.ManagedIdentityHeader;
+
     public static async Task<LocalVaultServer> StartAsync(LocalVaultOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -50,16 +66,19 @@ public sealed class LocalVaultServer : IAsyncDisposable
         var tlsCertificate = TlsCertificateFactory.LoadOrCreate(options.DataDirectory);
         var authority = LocalCertificateAuthority.LoadOrCreate(options.DataDirectory);
         var keys = new KeyFactory();
+        var tokens = TokenIssuer.LoadOrCreate(options.DataDirectory, options.TenantId, TimeProvider.System);
         try
         {
             var core = new VaultCore(new VaultDatabase(options.DataDirectory), keys, authority, options, TimeProvider.System);
-            var app = await BindAsync(options, tlsCertificate, core, keys, cancellationToken).ConfigureAwait(false);
+            var identity = new IdentitySettings(options.TenantId, options.RequireIssuedTokens);
+            var app = await BindAsync(options, tlsCertificate, core, tokens, identity, cancellationToken).ConfigureAwait(false);
             keys.Prime();
             return new LocalVaultServer(app.App, app.Port, tlsCertificate, Path.Combine(options.DataDirectory, TlsCertificateFactory.CertificateFileName), keys, authority);
         }
         catch
         {
             keys.Dispose();
+            tokens.Dispose();
             authority.Dispose();
             tlsCertificate.Dispose();
             throw;
@@ -84,17 +103,18 @@ public sealed class LocalVaultServer : IAsyncDisposable
         await _app.StopAsync(cancellationToken).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _keys.Dispose();
+        _tokens.Dispose();
         _authority.Dispose();
         _database.ReleaseConnections();
     }
 
     /// <summary>Starts Kestrel; with port 0 a port taken between picking and binding is retried with another.</summary>
-    private static async Task<(WebApplication App, int Port)> BindAsync(LocalVaultOptions options, X509Certificate2 tlsCertificate, VaultCore core, KeyFactory keys, CancellationToken cancellationToken)
+    private static async Task<(WebApplication App, int Port)> BindAsync(LocalVaultOptions options, X509Certificate2 tlsCertificate, VaultCore core, TokenIssuer tokens, IdentitySettings identity, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var port = options.Port == 0 ? FreePort.Pick() : options.Port;
-            var app = VaultApplication.Build(options, port, tlsCertificate, core, keys);
+            var app = VaultApplication.Build(options, port, tlsCertificate, core, tokens, identity);
             try
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -6,18 +6,13 @@ using KvCertPending.Tests.Infrastructure;
 namespace KvCertPending.Tests;
 
 /// <summary>Bad input and connection problems: each a clear ErrorRecord with a stable id and category, and no change in the vault.</summary>
-public sealed class ErrorTests : IClassFixture<ModuleVault>, IDisposable
+public sealed class ErrorTests : ModuleTest
 {
-    private readonly ModuleVault _vault;
-    private readonly PsSession _ps;
 
     public ErrorTests(ModuleVault vault)
+        : base(vault)
     {
-        _vault = vault;
-        _ps = vault.OpenSession();
     }
-
-    public void Dispose() => _ps.Dispose();
 
     private static void AssertError(PsResult result, string id, string command, ErrorCategory category)
     {
@@ -43,18 +38,18 @@ public sealed class ErrorTests : IClassFixture<ModuleVault>, IDisposable
     [InlineData("New-KvCertificate -VaultUri $VaultUri -Name noissuer -Subject 'CN=x' -IssuerName no-such-issuer", "CertificateIssuerNotFound", "NewKvCertificateCommand", ErrorCategory.ObjectNotFound)]
     public void BadInputIsAClearErrorAndCreatesNothing(string script, string id, string command, ErrorCategory category)
     {
-        var result = _ps.Run(script);
+        var result = Ps.Run(script);
         AssertError(result, id, command, category);
         foreach (var name in new[] { "nosubject", "eckeysize", "twolifetimes", "conflict", "typo", "badjson", "nofile", "noissuer" })
         {
-            Assert.Equal(ErrorCategory.ObjectNotFound, _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").SingleError().CategoryInfo.Category);
+            Assert.Equal(ErrorCategory.ObjectNotFound, Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").SingleError().CategoryInfo.Category);
         }
     }
 
     [Fact]
     public void WithoutTheTrustSettingTheLocalVaultIsUnreachableNotSilentlyTrusted()
     {
-        var result = _ps.Run("$KvCertPendingTrustedCertificate = $null; Get-KvPendingCertificate -VaultUri $VaultUri -Name anything");
+        var result = Ps.Run("$KvCertPendingTrustedCertificate = $null; Get-KvPendingCertificate -VaultUri $VaultUri -Name anything");
         AssertError(result, "VaultUnreachable", "GetKvPendingCertificateCommand", ErrorCategory.ConnectionError);
         Assert.Contains("KvCertPendingTrustedCertificate", result.Errors[0].ErrorDetails.RecommendedAction, StringComparison.Ordinal);
     }
@@ -62,15 +57,15 @@ public sealed class ErrorTests : IClassFixture<ModuleVault>, IDisposable
     [Fact]
     public void TrustSettingAcceptsACertificateObject()
     {
-        _ps.SetVariable("pinned", X509CertificateLoader.LoadCertificate(_vault.Harness.Server.TlsCertificate.RawData));
-        var result = _ps.Run("$KvCertPendingTrustedCertificate = $pinned; Get-KvPendingCertificate -VaultUri $VaultUri -Name not-there");
+        Ps.SetVariable("pinned", X509CertificateLoader.LoadCertificate(Vault.Harness.Server.TlsCertificate.RawData));
+        var result = Ps.Run("$KvCertPendingTrustedCertificate = $pinned; Get-KvPendingCertificate -VaultUri $VaultUri -Name not-there");
         AssertError(result, "PendingCertificateNotFound", "GetKvPendingCertificateCommand", ErrorCategory.ObjectNotFound);
     }
 
     [Fact]
     public void TrustSettingPointingNowhereIsAClearError()
     {
-        var result = _ps.Run("$KvCertPendingTrustedCertificate = './no-such-cert.pem'; Get-KvPendingCertificate -VaultUri $VaultUri -Name x");
+        var result = Ps.Run("$KvCertPendingTrustedCertificate = './no-such-cert.pem'; Get-KvPendingCertificate -VaultUri $VaultUri -Name x");
         AssertError(result, "TrustedCertificateInvalid", "GetKvPendingCertificateCommand", ErrorCategory.InvalidArgument);
     }
 
@@ -84,7 +79,7 @@ public sealed class ErrorTests : IClassFixture<ModuleVault>, IDisposable
         File.WriteAllText(path, other.ExportCertificatePem());
         try
         {
-            var result = _ps.Run($"$KvCertPendingTrustedCertificate = '{path}'; Get-KvPendingCertificate -VaultUri $VaultUri -Name x");
+            var result = Ps.Run($"$KvCertPendingTrustedCertificate = '{path}'; Get-KvPendingCertificate -VaultUri $VaultUri -Name x");
             AssertError(result, "VaultUnreachable", "GetKvPendingCertificateCommand", ErrorCategory.ConnectionError);
         }
         finally
@@ -96,11 +91,11 @@ public sealed class ErrorTests : IClassFixture<ModuleVault>, IDisposable
     [Fact]
     public async Task PolicyFromParametersReachesTheVault()
     {
-        var result = _ps.Run("New-KvCertificate -VaultUri $VaultUri -Name fromparams -Subject 'CN=params' -DnsName a.example, b.example -EmailName pki@example.com " +
+        var result = Ps.Run("New-KvCertificate -VaultUri $VaultUri -Name fromparams -Subject 'CN=params' -DnsName a.example, b.example -EmailName pki@example.com " +
             "-KeyType EC -Curve P-384 -NotExportable -ContentType application/x-pem-file -ValidityInMonths 6 -EnhancedKeyUsage 1.3.6.1.5.5.7.3.1 " +
             "-KeyUsage digitalSignature -EmailAtNumberOfDaysBeforeExpiry 30 -Tag @{ owner = 'team-a' } -Disabled");
         result.Single();
-        var policy = (await _vault.Client.GetCertificatePolicyAsync("fromparams")).Value;
+        var policy = (await Vault.Client.GetCertificatePolicyAsync("fromparams")).Value;
         Assert.Equal("CN=params", policy.Subject);
         Assert.Equal(["a.example", "b.example"], policy.SubjectAlternativeNames.DnsNames);
         Assert.Equal(CertificateKeyType.Ec, policy.KeyType);
@@ -112,7 +107,7 @@ public sealed class ErrorTests : IClassFixture<ModuleVault>, IDisposable
         var action = Assert.Single(policy.LifetimeActions);
         Assert.Equal(CertificatePolicyAction.EmailContacts, action.Action);
         Assert.Equal(30, action.DaysBeforeExpiry);
-        var certificate = (await _vault.Client.GetCertificateAsync("fromparams")).Value;
+        var certificate = (await Vault.Client.GetCertificateAsync("fromparams")).Value;
         Assert.Equal("team-a", certificate.Properties.Tags["owner"]);
     }
 
@@ -131,8 +126,8 @@ public sealed class ErrorTests : IClassFixture<ModuleVault>, IDisposable
             """);
         try
         {
-            _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name fromjson -PolicyPath '{path}'").Single();
-            var policy = (await _vault.Client.GetCertificatePolicyAsync("fromjson")).Value;
+            Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name fromjson -PolicyPath '{path}'").Single();
+            var policy = (await Vault.Client.GetCertificatePolicyAsync("fromjson")).Value;
             Assert.Equal("CN=from-json", policy.Subject);
             Assert.Equal("Self", policy.IssuerName);
             Assert.Equal(3, policy.ValidityInMonths);
@@ -143,8 +138,8 @@ public sealed class ErrorTests : IClassFixture<ModuleVault>, IDisposable
             File.Delete(path);
         }
 
-        _ps.Run("New-KvCertificate -VaultUri $VaultUri -Name fromhashtable -Policy @{ policy = @{ x509_props = @{ subject = 'CN=from-hashtable' }; key_props = @{ kty = 'EC'; crv = 'P-256' }; issuer = @{ name = 'Unknown' } } }").Single();
-        var fromHashtable = (await _vault.Client.GetCertificatePolicyAsync("fromhashtable")).Value;
+        Ps.Run("New-KvCertificate -VaultUri $VaultUri -Name fromhashtable -Policy @{ policy = @{ x509_props = @{ subject = 'CN=from-hashtable' }; key_props = @{ kty = 'EC'; crv = 'P-256' }; issuer = @{ name = 'Unknown' } } }").Single();
+        var fromHashtable = (await Vault.Client.GetCertificatePolicyAsync("fromhashtable")).Value;
         Assert.Equal("CN=from-hashtable", fromHashtable.Subject);
         Assert.Equal(CertificateKeyType.Ec, fromHashtable.KeyType);
     }

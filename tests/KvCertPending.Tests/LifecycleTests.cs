@@ -4,31 +4,24 @@ using KvCertPending.Tests.Infrastructure;
 namespace KvCertPending.Tests;
 
 /// <summary>The eleven scenarios of the lifecycle, as pipelines of the module's cmdlets against the local vault.</summary>
-public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
+public sealed class LifecycleTests : ModuleTest
 {
-    private readonly ModuleVault _vault;
-    private readonly PsSession _ps;
 
     public LifecycleTests(ModuleVault vault)
+        : base(vault)
     {
-        _vault = vault;
-        _ps = vault.OpenSession();
     }
-
-    public void Dispose() => _ps.Dispose();
-
-    internal static string NewName(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..10];
 
     [Fact]
     public void Scenario01_CreateWithIssuerStartsInProgress()
     {
         var name = NewName("s01");
-        var created = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s01.example' -IssuerName {ModuleVault.SlowIssuer} -CertificateType OV-SSL").Single();
+        var created = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s01.example' -IssuerName {ModuleVault.SlowIssuer} -CertificateType OV-SSL").Single();
         Assert.Equal("inProgress", (string)created.Status);
         Assert.False((bool)created.CancellationRequested);
         Assert.Equal(ModuleVault.SlowIssuer, (string)created.IssuerName);
         Assert.Contains("in progress", (string)created.StatusDetails, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(new Uri(_vault.VaultUri), (Uri)created.VaultUri);
+        Assert.Equal(new Uri(Vault.VaultUri), (Uri)created.VaultUri);
         Assert.Equal("localhost", (string)created.VaultName);
         Assert.StartsWith("-----BEGIN CERTIFICATE REQUEST-----", (string)created.CsrPem);
     }
@@ -37,14 +30,14 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public void Scenario02_GetInProgressAndTheRequestIdFilter()
     {
         var name = NewName("s02");
-        var created = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s02' -IssuerName {ModuleVault.SlowIssuer}").Single();
+        var created = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s02' -IssuerName {ModuleVault.SlowIssuer}").Single();
         string requestId = created.RequestId;
 
-        var got = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name} -RequestId {requestId}").Single();
+        var got = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name} -RequestId {requestId}").Single();
         Assert.Equal("inProgress", (string)got.Status);
         Assert.Equal(requestId, (string)got.RequestId);
 
-        var other = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name} -RequestId {new string('a', 32)}");
+        var other = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name} -RequestId {new string('a', 32)}");
         var error = other.SingleError();
         Assert.Equal("PendingCertificateNotFound,KvCertPending.Commands.GetKvPendingCertificateCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
@@ -56,14 +49,14 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public void Scenario03_WaitUntilCompletedShowsProgressAndTheTarget()
     {
         var name = NewName("s03");
-        var result = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s03' -IssuerName {ModuleVault.QuickIssuer} -Wait -Timeout 60");
+        var result = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s03' -IssuerName {ModuleVault.QuickIssuer} -Wait -Timeout 60");
         var done = result.Single();
         Assert.Equal("completed", (string)done.Status);
-        Assert.Equal(new Uri(_vault.VaultUri + "certificates/" + name), (Uri)done.Target);
+        Assert.Equal(new Uri(Vault.VaultUri + "certificates/" + name), (Uri)done.Target);
         Assert.Contains(result.Progress, p => p.RecordType == ProgressRecordType.Processing && p.Activity.Contains(name, StringComparison.Ordinal));
         Assert.Contains(result.Progress, p => p.RecordType == ProgressRecordType.Completed);
 
-        var again = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single();
+        var again = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single();
         Assert.Equal("completed", (string)again.Status);
     }
 
@@ -73,7 +66,7 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public void Scenario04_FailedRequestCarriesTheIssuersError(string issuer)
     {
         var name = NewName("s04");
-        var result = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s04' -IssuerName {issuer} | Get-KvPendingCertificate -Wait");
+        var result = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s04' -IssuerName {issuer} | Get-KvPendingCertificate -Wait");
         var failed = result.Single();
         Assert.Equal("failed", (string)failed.Status);
         Assert.False(string.IsNullOrEmpty((string)failed.ErrorCode));
@@ -85,7 +78,7 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public void Scenario04_CancelledRequestEndsCancelled()
     {
         var name = NewName("s04c");
-        var result = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s04c' -IssuerName {ModuleVault.CancellableIssuer} | Stop-KvPendingCertificate -Force -Wait -Timeout 60");
+        var result = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s04c' -IssuerName {ModuleVault.CancellableIssuer} | Stop-KvPendingCertificate -Force -Wait -Timeout 60");
         var cancelled = result.Single();
         Assert.Equal("cancelled", (string)cancelled.Status);
         Assert.True((bool)cancelled.CancellationRequested);
@@ -95,8 +88,8 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public void Scenario05_GetAfterRemovalIsObjectNotFoundNotSilence()
     {
         var name = NewName("s05");
-        _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s05' | Remove-KvPendingCertificate -Force").AssertNoErrors();
-        var result = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}; 'still running'");
+        Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s05' | Remove-KvPendingCertificate -Force").AssertNoErrors();
+        var result = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}; 'still running'");
         var error = result.SingleError();
         Assert.Equal("PendingCertificateNotFound,KvCertPending.Commands.GetKvPendingCertificateCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
@@ -110,8 +103,8 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public void Scenario06_CreateWhileInProgressIsResourceExistsWithAdviceAndChangesNothing()
     {
         var name = NewName("s06");
-        var first = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s06' -IssuerName {ModuleVault.SlowIssuer}").Single();
-        var second = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s06-again'");
+        var first = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s06' -IssuerName {ModuleVault.SlowIssuer}").Single();
+        var second = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s06-again'");
         var error = second.SingleError();
         Assert.Equal("PendingCertificateInProgress,KvCertPending.Commands.NewKvCertificateCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ResourceExists, error.CategoryInfo.Category);
@@ -120,7 +113,7 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
         Assert.Contains("Remove-KvPendingCertificate", error.ErrorDetails.RecommendedAction, StringComparison.Ordinal);
         Assert.Contains("inProgress", error.Exception.Message, StringComparison.OrdinalIgnoreCase);
 
-        var still = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single();
+        var still = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single();
         Assert.Equal((string)first.RequestId, (string)still.RequestId);
     }
 
@@ -128,9 +121,9 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public void Scenario06_CreateOverAFinishedRequestReplacesIt()
     {
         var name = NewName("s06b");
-        var first = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s06b' -IssuerName {ModuleVault.FailingIssuer} -Wait").Single();
+        var first = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s06b' -IssuerName {ModuleVault.FailingIssuer} -Wait").Single();
         Assert.Equal("failed", (string)first.Status);
-        var second = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s06b' -IssuerName Unknown").Single();
+        var second = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s06b' -IssuerName Unknown").Single();
         Assert.Equal("inProgress", (string)second.Status);
         Assert.NotEqual((string)first.RequestId, (string)second.RequestId);
     }
@@ -139,18 +132,18 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public async Task Scenario07_MergeWhileIssuerInProgressIsForbiddenThenAllowedOnceCancelled()
     {
         var name = NewName("s07");
-        var created = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s07' -IssuerName {ModuleVault.CancellableIssuer}").Single();
-        _ps.SetVariable("x5c", await _vault.SignAsync((byte[])created.Csr));
+        var created = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s07' -IssuerName {ModuleVault.CancellableIssuer}").Single();
+        Ps.SetVariable("x5c", await Vault.SignAsync((byte[])created.Csr));
 
-        var forbidden = _ps.Run($"Merge-KvCertificate -VaultUri $VaultUri -Name {name} -X5c $x5c");
+        var forbidden = Ps.Run($"Merge-KvCertificate -VaultUri $VaultUri -Name {name} -X5c $x5c");
         var error = forbidden.SingleError();
         Assert.Equal("MergeForbiddenWhileIssuerInProgress,KvCertPending.Commands.MergeKvCertificateCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.PermissionDenied, error.CategoryInfo.Category);
         Assert.Equal(name, error.TargetObject);
         Assert.Contains("Stop-KvPendingCertificate", error.ErrorDetails.RecommendedAction, StringComparison.Ordinal);
 
-        _ps.Run($"Stop-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Force -Wait").Single();
-        var merged = _ps.Run($"Merge-KvCertificate -VaultUri $VaultUri -Name {name} -X5c $x5c").Single();
+        Ps.Run($"Stop-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Force -Wait").Single();
+        var merged = Ps.Run($"Merge-KvCertificate -VaultUri $VaultUri -Name {name} -X5c $x5c").Single();
         Assert.Equal("CN=s07", (string)merged.Subject);
     }
 
@@ -158,13 +151,13 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public void Scenario08_StopRequestsCancellationAndAFinishedRequestRefusesIt()
     {
         var name = NewName("s08");
-        _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s08' -IssuerName {ModuleVault.SlowIssuer}").Single();
-        var stopped = _ps.Run($"Stop-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Confirm:$false").Single();
+        Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s08' -IssuerName {ModuleVault.SlowIssuer}").Single();
+        var stopped = Ps.Run($"Stop-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Confirm:$false").Single();
         Assert.True((bool)stopped.CancellationRequested);
 
         var done = NewName("s08d");
-        _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {done} -Subject 'CN=s08d' -IssuerName {ModuleVault.QuickIssuer} -Wait").Single();
-        var refused = _ps.Run($"Stop-KvPendingCertificate -VaultUri $VaultUri -Name {done} -Force");
+        Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {done} -Subject 'CN=s08d' -IssuerName {ModuleVault.QuickIssuer} -Wait").Single();
+        var refused = Ps.Run($"Stop-KvPendingCertificate -VaultUri $VaultUri -Name {done} -Force");
         var error = refused.SingleError();
         Assert.Equal("CancellationNotAllowed,KvCertPending.Commands.StopKvPendingCertificateCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidOperation, error.CategoryInfo.Category);
@@ -176,14 +169,14 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public void Scenario09_RemovePassThruEmitsTheRemovedObject()
     {
         var name = NewName("s09");
-        var created = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s09'").Single();
-        var removed = _ps.Run($"Remove-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Force -PassThru").Single();
+        var created = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s09'").Single();
+        var removed = Ps.Run($"Remove-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Force -PassThru").Single();
         Assert.Equal(name, (string)removed.Name);
         Assert.Equal((string)created.RequestId, (string)removed.RequestId);
-        var gone = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").SingleError();
+        var gone = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").SingleError();
         Assert.Equal(ErrorCategory.ObjectNotFound, gone.CategoryInfo.Category);
 
-        var quiet = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s09' | Remove-KvPendingCertificate -Force");
+        var quiet = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s09' | Remove-KvPendingCertificate -Force");
         quiet.AssertNoErrors();
         Assert.Empty(quiet.Output);
     }
@@ -192,7 +185,7 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public void Scenario10_ManualCreateSaysToMerge()
     {
         var name = NewName("s10");
-        var created = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -DnsName s10.example, www.s10.example").Single();
+        var created = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -DnsName s10.example, www.s10.example").Single();
         Assert.Equal("inProgress", (string)created.Status);
         Assert.Equal("Unknown", (string)created.IssuerName);
         Assert.Contains("Merge", (string)created.StatusDetails, StringComparison.OrdinalIgnoreCase);
@@ -202,16 +195,16 @@ public sealed class LifecycleTests : IClassFixture<ModuleVault>, IDisposable
     public async Task Scenario11_ManualCreateThenMergeCompletesTheCertificate()
     {
         var name = NewName("s11");
-        var created = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=manual.example' -IssuerName Unknown").Single();
-        _ps.SetVariable("x5c", await _vault.SignAsync((byte[])created.Csr));
-        var merged = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name} | Merge-KvCertificate -X5c $x5c").Single();
+        var created = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=manual.example' -IssuerName Unknown").Single();
+        Ps.SetVariable("x5c", await Vault.SignAsync((byte[])created.Csr));
+        var merged = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name} | Merge-KvCertificate -X5c $x5c").Single();
         Assert.Equal(name, (string)merged.Name);
         Assert.Equal("CN=manual.example", (string)merged.Subject);
         Assert.Matches("^[0-9a-f]{32}$", (string)merged.Version);
         Assert.True((bool)merged.Enabled);
         Assert.NotNull(merged.Thumbprint);
 
-        var after = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single();
+        var after = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single();
         Assert.Equal("completed", (string)after.Status);
     }
 }

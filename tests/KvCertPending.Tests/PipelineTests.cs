@@ -7,18 +7,13 @@ namespace KvCertPending.Tests;
 /// The pipelines of issue 3, each in a vault of its own (the vault-wide listing sees only this class's requests),
 /// and a failure on one piped item not stopping the others.
 /// </summary>
-public sealed class PipelineTests : IClassFixture<ModuleVault>, IDisposable
+public sealed class PipelineTests : ModuleTest
 {
-    private readonly ModuleVault _vault;
-    private readonly PsSession _ps;
 
     public PipelineTests(ModuleVault vault)
+        : base(vault)
     {
-        _vault = vault;
-        _ps = vault.OpenSession();
     }
-
-    public void Dispose() => _ps.Dispose();
 
     [Fact]
     public async Task VaultWideGetPipedIntoMergeCompletesTheMatchingRequestAndReportsTheOthers()
@@ -50,8 +45,8 @@ public sealed class PipelineTests : IClassFixture<ModuleVault>, IDisposable
     [Fact]
     public void NewPipedIntoStopRequestsCancellation()
     {
-        var name = LifecycleTests.NewName("newstop");
-        var stopped = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=x' -IssuerName {ModuleVault.SlowIssuer} | Stop-KvPendingCertificate -Confirm:$false").Single();
+        var name = NewName("newstop");
+        var stopped = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=x' -IssuerName {ModuleVault.SlowIssuer} | Stop-KvPendingCertificate -Confirm:$false").Single();
         Assert.Equal(name, (string)stopped.Name);
         Assert.True((bool)stopped.CancellationRequested);
         Assert.Equal("inProgress", (string)stopped.Status);
@@ -78,17 +73,17 @@ public sealed class PipelineTests : IClassFixture<ModuleVault>, IDisposable
     [Fact]
     public void AFailureOnOnePipedItemDoesNotStopTheOthers()
     {
-        var first = LifecycleTests.NewName("each");
-        var last = LifecycleTests.NewName("each");
-        _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {first} -Subject 'CN=a'").Single();
-        _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {last} -Subject 'CN=c'").Single();
+        var first = NewName("each");
+        var last = NewName("each");
+        Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {first} -Subject 'CN=a'").Single();
+        Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {last} -Subject 'CN=c'").Single();
 
-        var got = _ps.Run($"'{first}', 'missing-one', 'bad_name!', '{last}' | ForEach-Object {{ [pscustomobject]@{{ VaultUri = $VaultUri; Name = $_ }} }} | Get-KvPendingCertificate");
+        var got = Ps.Run($"'{first}', 'missing-one', 'bad_name!', '{last}' | ForEach-Object {{ [pscustomobject]@{{ VaultUri = $VaultUri; Name = $_ }} }} | Get-KvPendingCertificate");
         Assert.True(got.Output.Count == 2, string.Join(" | ", got.Errors.Select(e => e.FullyQualifiedErrorId + ": " + e)));
         Assert.Equal([first, last], got.Output.Select(o => (string)o.Properties["Name"].Value));
         Assert.Equal(["PendingCertificateNotFound", "CertificateNameInvalid"], got.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0]));
 
-        var removed = _ps.Run($"'{first}', 'missing-one', '{last}' | ForEach-Object {{ [pscustomobject]@{{ VaultUri = $VaultUri; Name = $_ }} }} | Remove-KvPendingCertificate -Force -PassThru");
+        var removed = Ps.Run($"'{first}', 'missing-one', '{last}' | ForEach-Object {{ [pscustomobject]@{{ VaultUri = $VaultUri; Name = $_ }} }} | Remove-KvPendingCertificate -Force -PassThru");
         Assert.Equal([first, last], removed.Output.Select(o => (string)o.Properties["Name"].Value));
         var error = removed.SingleError();
         Assert.Equal("PendingCertificateNotFound,KvCertPending.Commands.RemoveKvPendingCertificateCommand", error.FullyQualifiedErrorId);
@@ -99,11 +94,11 @@ public sealed class PipelineTests : IClassFixture<ModuleVault>, IDisposable
     public void WildcardNameSelectsAmongTheVaultsCertificates()
     {
         var stem = "wild" + Guid.NewGuid().ToString("N")[..6];
-        _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {stem}-b -Subject 'CN=b'; New-KvCertificate -VaultUri $VaultUri -Name {stem}-a -Subject 'CN=a'").AssertNoErrors();
-        var got = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name '{stem}-*'");
+        Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {stem}-b -Subject 'CN=b'; New-KvCertificate -VaultUri $VaultUri -Name {stem}-a -Subject 'CN=a'").AssertNoErrors();
+        var got = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name '{stem}-*'");
         got.AssertNoErrors();
         Assert.Equal([stem + "-a", stem + "-b"], got.Output.Select(o => (string)o.Properties["Name"].Value));
-        var none = _ps.Run("Get-KvPendingCertificate -VaultUri $VaultUri -Name 'nothing-matches-*'");
+        var none = Ps.Run("Get-KvPendingCertificate -VaultUri $VaultUri -Name 'nothing-matches-*'");
         none.AssertNoErrors();
         Assert.Empty(none.Output);
     }
@@ -114,10 +109,10 @@ public sealed class PipelineTests : IClassFixture<ModuleVault>, IDisposable
         var folder = Chains.TempDirectory();
         try
         {
-            var name = LifecycleTests.NewName("csr");
-            var created = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=csr'").Single();
+            var name = NewName("csr");
+            var created = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=csr'").Single();
             var file = Path.Combine(folder, "request.csr");
-            _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name} -CsrPath '{file}'").Single();
+            Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name} -CsrPath '{file}'").Single();
             var pem = File.ReadAllText(file);
             Assert.StartsWith("-----BEGIN CERTIFICATE REQUEST-----", pem);
             var request = System.Security.Cryptography.X509Certificates.CertificateRequest.LoadSigningRequestPem(pem, System.Security.Cryptography.HashAlgorithmName.SHA256);
@@ -127,13 +122,13 @@ public sealed class PipelineTests : IClassFixture<ModuleVault>, IDisposable
             Assert.Equal(created.CsrPem, pem);
 
             var stem = "csrdir" + Guid.NewGuid().ToString("N")[..6];
-            _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {stem}-1 -Subject 'CN=1'; New-KvCertificate -VaultUri $VaultUri -Name {stem}-2 -Subject 'CN=2'").AssertNoErrors();
-            var both = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name '{stem}-*' -CsrPath '{folder}'");
+            Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {stem}-1 -Subject 'CN=1'; New-KvCertificate -VaultUri $VaultUri -Name {stem}-2 -Subject 'CN=2'").AssertNoErrors();
+            var both = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name '{stem}-*' -CsrPath '{folder}'");
             both.AssertNoErrors();
             Assert.True(File.Exists(Path.Combine(folder, stem + "-1.csr")));
             Assert.True(File.Exists(Path.Combine(folder, stem + "-2.csr")));
 
-            var clash = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name '{stem}-*' -CsrPath '{Path.Combine(folder, "one.csr")}'");
+            var clash = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name '{stem}-*' -CsrPath '{Path.Combine(folder, "one.csr")}'");
             Assert.Single(clash.Output);
             var error = clash.SingleError();
             Assert.Equal("CsrPathAmbiguous,KvCertPending.Commands.GetKvPendingCertificateCommand", error.FullyQualifiedErrorId);
@@ -147,8 +142,8 @@ public sealed class PipelineTests : IClassFixture<ModuleVault>, IDisposable
     [Fact]
     public void InputObjectRereadsTheSameRequest()
     {
-        var name = LifecycleTests.NewName("reread");
-        var result = _ps.Run($"$p = New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=r'; Get-KvPendingCertificate -InputObject $p; $p | Get-KvPendingCertificate");
+        var name = NewName("reread");
+        var result = Ps.Run($"$p = New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=r'; Get-KvPendingCertificate -InputObject $p; $p | Get-KvPendingCertificate");
         result.AssertNoErrors();
         Assert.Equal(2, result.Output.Count);
         Assert.All(result.Output, o => Assert.Equal(result.Output[0].Properties["RequestId"].Value, o.Properties["RequestId"].Value));

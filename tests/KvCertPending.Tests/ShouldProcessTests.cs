@@ -3,56 +3,83 @@ using KvCertPending.Tests.Infrastructure;
 namespace KvCertPending.Tests;
 
 /// <summary>-WhatIf changes nothing; -Confirm:$false and -Force go ahead.</summary>
-public sealed class ShouldProcessTests : IClassFixture<ModuleVault>, IDisposable
+public sealed class ShouldProcessTests : ModuleTest
 {
-    private readonly PsSession _ps;
 
-    public ShouldProcessTests(ModuleVault vault) => _ps = vault.OpenSession();
-
-    public void Dispose() => _ps.Dispose();
+    public ShouldProcessTests(ModuleVault vault)
+        : base(vault)
+    {
+    }
 
     [Fact]
     public void NewWhatIfCreatesNothing()
     {
-        var name = LifecycleTests.NewName("whatif");
-        var result = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=w' -WhatIf");
+        var name = NewName("whatif");
+        var result = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=w' -WhatIf");
         result.AssertNoErrors();
         Assert.Empty(result.Output);
-        Assert.Single(_ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Errors);
+        Assert.Single(Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Errors);
     }
 
     [Fact]
     public void StopWhatIfEvenWithForceRequestsNothing()
     {
-        var name = LifecycleTests.NewName("stopwhatif");
-        _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s' -IssuerName {ModuleVault.SlowIssuer}").Single();
-        var result = _ps.Run($"Stop-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Force -WhatIf");
+        var name = NewName("stopwhatif");
+        Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s' -IssuerName {ModuleVault.SlowIssuer}").Single();
+        var result = Ps.Run($"Stop-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Force -WhatIf");
         result.AssertNoErrors();
         Assert.Empty(result.Output);
-        Assert.False((bool)_ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single().CancellationRequested);
+        Assert.False((bool)Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single().CancellationRequested);
     }
 
     [Fact]
     public void RemoveWhatIfKeepsItAndConfirmFalseRemovesIt()
     {
-        var name = LifecycleTests.NewName("rmwhatif");
-        _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=r'").Single();
-        var whatIf = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name} | Remove-KvPendingCertificate -WhatIf -PassThru");
+        var name = NewName("rmwhatif");
+        Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=r'").Single();
+        var whatIf = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name} | Remove-KvPendingCertificate -WhatIf -PassThru");
         whatIf.AssertNoErrors();
         Assert.Empty(whatIf.Output);
-        _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single();
+        Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single();
 
-        var confirmed = _ps.Run($"Remove-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Confirm:$false -PassThru");
+        var confirmed = Ps.Run($"Remove-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Confirm:$false -PassThru");
         Assert.Equal(name, (string)confirmed.Single().Name);
-        Assert.Single(_ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Errors);
+        Assert.Single(Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Errors);
     }
 
     [Fact]
     public void WhatIfPreferenceIsHonouredDespiteForce()
     {
-        var name = LifecycleTests.NewName("pref");
-        _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=p'").Single();
-        _ps.Run($"$WhatIfPreference = $true; Remove-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Force; $WhatIfPreference = $false").AssertNoErrors();
-        _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single();
+        var name = NewName("pref");
+        Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=p'").Single();
+        Ps.Run($"$WhatIfPreference = $true; Remove-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Force; $WhatIfPreference = $false").AssertNoErrors();
+        Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single();
+    }
+
+    [Fact]
+    public void RemoveAsksFirstAndNoKeepsIt()
+    {
+        var name = NewName("prompt");
+        Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=p'").Single();
+        Ps.Session.Host.ScriptedChoices.Enqueue("N");
+        var declined = Ps.Run($"Remove-KvPendingCertificate -VaultUri $VaultUri -Name {name} -PassThru");
+        declined.AssertNoErrors();
+        Assert.Empty(declined.Output);
+        Assert.Empty(Ps.Session.Host.ScriptedChoices);
+        Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single();
+
+        Ps.Session.Host.ScriptedChoices.Enqueue("Y");
+        Assert.Equal(name, (string)Ps.Run($"Remove-KvPendingCertificate -VaultUri $VaultUri -Name {name} -PassThru").Single().Name);
+    }
+
+    [Fact]
+    public void StopDoesNotAskByDefaultButConfirmDoes()
+    {
+        var name = NewName("stopask");
+        Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=s' -IssuerName {ModuleVault.SlowIssuer}").Single();
+        Ps.Session.Host.ScriptedChoices.Enqueue("N");
+        Assert.Empty(Ps.Run($"Stop-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Confirm").Output);
+        Assert.Empty(Ps.Session.Host.ScriptedChoices);
+        Assert.True((bool)Ps.Run($"Stop-KvPendingCertificate -VaultUri $VaultUri -Name {name}").Single().CancellationRequested);
     }
 }

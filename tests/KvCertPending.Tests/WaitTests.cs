@@ -4,24 +4,19 @@ using KvCertPending.Tests.Infrastructure;
 namespace KvCertPending.Tests;
 
 /// <summary>-Wait: reaching a final state, timing out, not waiting for manual requests, and Ctrl+C (Stop) ending it.</summary>
-public sealed class WaitTests : IClassFixture<ModuleVault>, IDisposable
+public sealed class WaitTests : ModuleTest
 {
-    private readonly ModuleVault _vault;
-    private readonly PsSession _ps;
 
     public WaitTests(ModuleVault vault)
+        : base(vault)
     {
-        _vault = vault;
-        _ps = vault.OpenSession();
     }
-
-    public void Dispose() => _ps.Dispose();
 
     [Fact]
     public async Task StoppingAWaitEndsItAtOnce()
     {
-        var name = LifecycleTests.NewName("stopwait");
-        using var shell = _ps.CreatePowerShell();
+        var name = NewName("stopwait");
+        using var shell = Ps.CreatePowerShell();
         shell.AddScript($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=w' -IssuerName {ModuleVault.SlowIssuer} -Wait");
         var pending = shell.BeginInvoke();
 
@@ -43,7 +38,7 @@ public sealed class WaitTests : IClassFixture<ModuleVault>, IDisposable
     {
         try
         {
-            await _vault.Client.GetCertificateOperationAsync(name);
+            await Vault.Client.GetCertificateOperationAsync(name);
             return true;
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 404)
@@ -55,8 +50,8 @@ public sealed class WaitTests : IClassFixture<ModuleVault>, IDisposable
     [Fact]
     public void TimeoutIsAnOperationTimeoutErrorCarryingTheLastState()
     {
-        var name = LifecycleTests.NewName("timeout");
-        var result = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=t' -IssuerName {ModuleVault.SlowIssuer} -Wait -Timeout 1");
+        var name = NewName("timeout");
+        var result = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=t' -IssuerName {ModuleVault.SlowIssuer} -Wait -Timeout 1");
         Assert.Empty(result.Output);
         var error = result.SingleError();
         Assert.Equal("PendingCertificateWaitTimeout,KvCertPending.Commands.NewKvCertificateCommand", error.FullyQualifiedErrorId);
@@ -64,13 +59,17 @@ public sealed class WaitTests : IClassFixture<ModuleVault>, IDisposable
         var last = Assert.IsAssignableFrom<object>(error.TargetObject);
         Assert.Equal("inProgress", new PSObject(last).Properties["Status"].Value);
         Assert.Contains(result.Progress, p => p.PercentComplete >= 0);
+
+        // The vault sends Retry-After: 0; the wait honours it, raised to the 0.25 s floor (without the header it would poll every 2 s).
+        Assert.Contains(result.Progress, p => p.StatusDescription.Contains("next check in 0.25 s", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Progress, p => p.StatusDescription.Contains("next check in 2 s", StringComparison.Ordinal));
     }
 
     [Fact]
     public void ManualRequestsAreNotWaitedFor()
     {
-        var name = LifecycleTests.NewName("manualwait");
-        var result = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=m' -IssuerName Unknown -Wait");
+        var name = NewName("manualwait");
+        var result = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN=m' -IssuerName Unknown -Wait");
         Assert.Equal("inProgress", (string)result.Single().Status);
         Assert.Contains(result.Warnings, w => w.Message.Contains("Merge-KvCertificate", StringComparison.Ordinal));
     }
@@ -78,10 +77,10 @@ public sealed class WaitTests : IClassFixture<ModuleVault>, IDisposable
     [Fact]
     public void GetWaitOnSeveralRequestsEmitsEachFinalState()
     {
-        var a = LifecycleTests.NewName("many");
-        var b = LifecycleTests.NewName("many");
-        var result = _ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {a} -Subject 'CN=a' -IssuerName {ModuleVault.QuickIssuer}; New-KvCertificate -VaultUri $VaultUri -Name {b} -Subject 'CN=b' -IssuerName {ModuleVault.FailingIssuer}");
-        var final = _ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {a}, {b} -Wait".Replace($"{a}, {b}", $"{a}") + $"; Get-KvPendingCertificate -VaultUri $VaultUri -Name {b} -Wait");
+        var a = NewName("many");
+        var b = NewName("many");
+        var result = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {a} -Subject 'CN=a' -IssuerName {ModuleVault.QuickIssuer}; New-KvCertificate -VaultUri $VaultUri -Name {b} -Subject 'CN=b' -IssuerName {ModuleVault.FailingIssuer}");
+        var final = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name {a}, {b} -Wait".Replace($"{a}, {b}", $"{a}") + $"; Get-KvPendingCertificate -VaultUri $VaultUri -Name {b} -Wait");
         final.AssertNoErrors();
         Assert.Equal(["completed", "failed"], final.Output.Select(o => (string)o.Properties["Status"].Value));
     }

@@ -44,7 +44,7 @@ public sealed class ModuleSession : IDisposable
         }
 
         var capture = console is null ? new StringWriter() : null;
-        var host = new TextHost(console ?? capture!, width);
+        var host = new TextHost(console ?? capture!, width, plainText: console is null || Console.IsOutputRedirected);
         var state = InitialSessionState.CreateDefault2();
         if (OperatingSystem.IsWindows())
         {
@@ -61,8 +61,7 @@ public sealed class ModuleSession : IDisposable
             runspace.SessionStateProxy.SetVariable("KvLocalVaultToken", CreateToken());
             session.Run(
                 "Import-Module -Name $KvModuleManifest -ErrorAction Stop; " +
-                "$PSDefaultParameterValues['*-Kv*:AccessToken'] = $KvLocalVaultToken; " +
-                (console is null || Console.IsOutputRedirected ? "$PSStyle.OutputRendering = 'PlainText'" : string.Empty),
+                "$PSDefaultParameterValues['*-Kv*:AccessToken'] = $KvLocalVaultToken",
                 new Dictionary<string, object?> { ["KvModuleManifest"] = RepositoryPaths.ModuleManifest }).ThrowIfErrors();
             runspace.SessionStateProxy.PSVariable.Remove("KvLocalVaultToken");
             runspace.SessionStateProxy.PSVariable.Remove("KvModuleManifest");

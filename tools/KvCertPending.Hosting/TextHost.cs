@@ -12,10 +12,13 @@ public sealed class TextHost : PSHost
 {
     private readonly TextHostUserInterface ui;
 
-    /// <summary>Creates a host writing to <paramref name="writer"/>, <paramref name="width"/> columns wide.</summary>
-    public TextHost(TextWriter writer, int width = 120)
+    /// <summary>
+    /// Creates a host writing to <paramref name="writer"/>, <paramref name="width"/> columns wide; with
+    /// <paramref name="plainText"/> colour and style escape sequences are dropped (captured text, redirected output).
+    /// </summary>
+    public TextHost(TextWriter writer, int width = 120, bool plainText = true)
     {
-        ui = new TextHostUserInterface(writer, width);
+        ui = new TextHostUserInterface(writer, width, plainText);
     }
 
     /// <inheritdoc />

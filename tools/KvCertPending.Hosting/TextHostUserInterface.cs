@@ -2,20 +2,23 @@ using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Host;
 using System.Security;
+using System.Text.RegularExpressions;
 
 namespace KvCertPending.Hosting;
 
 /// <summary>The UI half of <see cref="TextHost"/>.</summary>
-internal sealed class TextHostUserInterface : PSHostUserInterface
+internal sealed partial class TextHostUserInterface : PSHostUserInterface
 {
     private readonly TextWriter writer;
+    private readonly bool plainText;
     private readonly TextHostRawUserInterface raw;
     private readonly List<ProgressRecord> progress = [];
     private readonly object gate = new();
 
-    public TextHostUserInterface(TextWriter writer, int width)
+    public TextHostUserInterface(TextWriter writer, int width, bool plainText)
     {
         this.writer = writer;
+        this.plainText = plainText;
         raw = new TextHostRawUserInterface(width);
     }
 
@@ -77,7 +80,7 @@ internal sealed class TextHostUserInterface : PSHostUserInterface
     {
         lock (gate)
         {
-            writer.Write(value);
+            writer.Write(plainText ? AnsiEscape().Replace(value, string.Empty) : value);
         }
     }
 
@@ -105,4 +108,8 @@ internal sealed class TextHostUserInterface : PSHostUserInterface
             progress.Add(record);
         }
     }
+
+    /// <summary>ANSI/VT escape sequences (colour, style) that PowerShell's formatter emits in table headers.</summary>
+    [GeneratedRegex(@"\x1b\[[0-9;?]*[A-Za-z]")]
+    private static partial Regex AnsiEscape();
 }

@@ -37,7 +37,7 @@ internal static class ContactEndpoints
 
     private static Task GetAsync(HttpContext context)
     {
-        var json = Route.Service<VaultCore>(context).Database.Read(tx => tx.GetSetting(SettingKey)) ?? throw NotFound();
+        var json = Route.Service<VaultCore>(context).Database.Read(tx => tx.GetSetting(SettingKey)) ?? throw VaultErrors.ContactsNotFound();
         return Route.Ok(context, Render(context, json));
     }
 
@@ -45,14 +45,12 @@ internal static class ContactEndpoints
     {
         var json = Route.Service<VaultCore>(context).Database.Write(tx =>
         {
-            var current = tx.GetSetting(SettingKey) ?? throw NotFound();
+            var current = tx.GetSetting(SettingKey) ?? throw VaultErrors.ContactsNotFound();
             tx.DeleteSetting(SettingKey);
             return current;
         });
         return Route.Ok(context, Render(context, json));
     }
-
-    private static VaultException NotFound() => new(404, "ContactsNotFound", "Contacts not found");
 
     private static JsonObject Render(HttpContext context, string contactsJson) => new()
     {

@@ -57,7 +57,8 @@ internal static class PemCertificateFiles
         File.WriteAllText(certificatePath, certificate.ExportCertificatePem() + "\n");
     }
 
-    private static void WriteOwnerOnly(string path, string content)
+    /// <summary>Writes a file readable and writable by its owner only (atomically, through a temporary file).</summary>
+    public static void WriteOwnerOnly(string path, string content)
     {
         var temporary = path + ".tmp";
         if (OperatingSystem.IsWindows())

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using KvCertPending.LocalVault.Crypto;
 using KvCertPending.LocalVault.Endpoints;
 using KvCertPending.LocalVault.Http;
+using KvCertPending.LocalVault.Identity;
 using KvCertPending.LocalVault.Lifecycle;
 using KvCertPending.LocalVault.Storage;
 
@@ -11,7 +12,7 @@ namespace KvCertPending.LocalVault.Hosting;
 /// <summary>Builds the web application: Kestrel over HTTPS, the request pipeline, services, route groups.</summary>
 internal static class VaultApplication
 {
-    public static WebApplication Build(LocalVaultOptions options, int port, X509Certificate2 tlsCertificate, VaultCore core, KeyFactory keys)
+    public static WebApplication Build(LocalVaultOptions options, int port, X509Certificate2 tlsCertificate, VaultCore core, TokenIssuer tokens, IdentitySettings identity)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -43,7 +44,9 @@ internal static class VaultApplication
 
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
         builder.Services.AddSingleton(core);
-        builder.Services.AddSingleton<IKeyFactory>(keys);
+        builder.Services.AddSingleton(core.Keys);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton<Simulations>();
         builder.Services.AddSingleton<CertificateCreation>();
         builder.Services.AddSingleton<PendingOperations>();
@@ -67,6 +70,7 @@ internal static class VaultApplication
         CertificateEndpoints.Map(app);
         IssuerEndpoints.Map(app);
         ContactEndpoints.Map(app);
+        IdentityEndpoints.Map(app);
         DeletedCertificateEndpoints.Map(app);
         SecretEndpoints.Map(app);
         ManagementEndpoints.Map(app);

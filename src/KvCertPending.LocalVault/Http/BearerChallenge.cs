@@ -1,29 +1,43 @@
+using KvCertPending.LocalVault.Identity;
+
 namespace KvCertPending.LocalVault.Http;
 
 /// <summary>
 /// Key Vault's challenge-based authentication: a request without <c>Authorization: Bearer ...</c> gets 401 with
-/// the <c>WWW-Authenticate</c> challenge before anything else is looked at. Tokens are accepted, not validated.
+/// the <c>WWW-Authenticate</c> challenge before anything else is looked at. Any token is accepted, unless the vault
+/// requires tokens it issued itself (<see cref="LocalVaultOptions.RequireIssuedTokens"/>).
 /// </summary>
 internal static class BearerChallenge
 {
-    public const string Tenant = "00000000-0000-0000-0000-000000000000";
-    public const string Challenge = $"Bearer authorization=\"https://login.windows.net/{Tenant}\", resource=\"https://vault.azure.net\"";
-
     public static Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (ManagementPath.IsManagement(context.Request.Path) || HasBearerToken(context.Request))
+        if (ManagementPath.IsManagement(context.Request.Path))
         {
             return next(context);
         }
 
-        context.Response.Headers.WWWAuthenticate = Challenge;
-        return ErrorWriter.WriteAsync(context, 401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
+        var settings = context.RequestServices.GetRequiredService<IdentitySettings>();
+        var token = BearerToken(context.Request);
+        if (token is not null && (!settings.RequireIssuedTokens || context.RequestServices.GetRequiredService<TokenIssuer>().IsValidKeyVaultToken(token)))
+        {
+            return next(context);
+        }
+
+        context.Response.Headers.WWWAuthenticate = settings.Challenge;
+        return token is null
+            ? ErrorWriter.WriteAsync(context, 401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.")
+            : ErrorWriter.WriteAsync(context, 401, "Unauthorized", "AKV10022: Invalid audience, issuer, signature or lifetime: the bearer token was not issued by this vault.");
     }
 
-    private static bool HasBearerToken(HttpRequest request)
+    private static string? BearerToken(HttpRequest request)
     {
         var value = request.Headers.Authorization.ToString();
-        return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && value.Length > "Bearer ".Length
-            && !string.IsNullOrWhiteSpace(value["Bearer ".Length..]);
+        if (!value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var token = value["Bearer ".Length..].Trim();
+        return token.Length == 0 ? null : token;
     }
 }

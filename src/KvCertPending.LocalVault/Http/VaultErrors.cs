@@ -37,4 +37,9 @@ internal static class VaultErrors
         new(409, "Conflict", $"There was a conflict while updating certificate {name}. Please retry the operation.");
 
     public static VaultException Forbidden(string message) => new(403, "Forbidden", message);
+
+    public static VaultException ContactsNotFound() => new(404, "ContactsNotFound", "Contacts not found");
+
+    public static VaultException BodyTooLarge(int limit) =>
+        new(413, "RequestEntityTooLarge", $"The request body is larger than the limit of {limit} bytes.");
 }

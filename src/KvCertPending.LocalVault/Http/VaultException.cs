@@ -11,23 +11,6 @@ internal sealed class VaultException : Exception
         InnerCode = innerCode;
     }
 
-    public VaultException()
-        : this(500, "InternalError", "Internal error.")
-    {
-    }
-
-    public VaultException(string message)
-        : this(400, VaultErrors.BadParameterCode, message)
-    {
-    }
-
-    public VaultException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Status = 400;
-        Code = VaultErrors.BadParameterCode;
-    }
-
     public int Status { get; }
 
     public string Code { get; }

@@ -48,7 +48,7 @@ internal static class VaultJson
         catch (JsonException e)
         {
             var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? string.Empty : $" at '{e.Path.TrimStart('$', '.')}'";
-            throw new VaultException(400, VaultErrors.BadParameterCode, $"The request body is not valid JSON for this operation{where}.");
+            throw VaultErrors.BadParameter($"The request body is not valid JSON for this operation{where}.");
         }
     }
 
@@ -64,7 +64,7 @@ internal static class VaultJson
                 if (buffer.Length + read > MaxBodyBytes)
                 {
                     await DrainAsync(request, chunk).ConfigureAwait(false);
-                    throw TooLarge();
+                    throw VaultErrors.BodyTooLarge(MaxBodyBytes);
                 }
 
                 buffer.Write(chunk, 0, read);
@@ -72,7 +72,7 @@ internal static class VaultJson
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw TooLarge();
+            throw VaultErrors.BodyTooLarge(MaxBodyBytes);
         }
 
         return buffer.ToArray();
@@ -85,7 +85,4 @@ internal static class VaultJson
         {
         }
     }
-
-    private static VaultException TooLarge() =>
-        new(413, "RequestEntityTooLarge", $"The request body is larger than the limit of {MaxBodyBytes} bytes.");
 }

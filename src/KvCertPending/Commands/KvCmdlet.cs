@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using System.Threading;
@@ -146,6 +147,12 @@ namespace KvCertPending.Commands
 
             return ShouldProcess(target, action);
         }
+
+        /// <summary>-Tag as the SDK wants it: string keys and values.</summary>
+        internal static IDictionary<string, string>? ToTags(System.Collections.Hashtable? tags) =>
+            tags?.Cast<System.Collections.DictionaryEntry>().ToDictionary(
+                e => System.Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty,
+                e => System.Convert.ToString(e.Value is PSObject ps ? ps.BaseObject : e.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
 
         /// <summary>"name in vault" for ShouldProcess targets.</summary>
         internal static string Describe(string name, VaultSession session) =>

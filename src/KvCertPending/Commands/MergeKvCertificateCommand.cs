@@ -110,6 +110,14 @@ namespace KvCertPending.Commands
             var session = Session(InputObject);
             var supplied = ReadChain(name, certificates);
             var (pending, _) = Run((_, token) => session.GetPendingAsync(name, null, token));
+            if (string.Equals(pending.Status, KvPendingCertificate.CompletedStatus, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new KvCertPendingException(
+                    "PendingCertificateAlreadyCompleted", ErrorCategory.InvalidOperation,
+                    string.Format(CultureInfo.CurrentCulture, Strings.AlreadyCompleted, name), name,
+                    recommendedAction: string.Format(CultureInfo.CurrentCulture, Strings.AlreadyCompletedAction, name));
+            }
+
             var chain = MergeChain.Prepare(name, supplied, pending.CsrBytes, DateTimeOffset.UtcNow, WriteWarning);
             var leaf = chain[0];
             var action = string.Format(CultureInfo.CurrentCulture, Strings.ActionMerge, chain.Count, leaf.Subject, leaf.Thumbprint);
@@ -118,9 +126,7 @@ namespace KvCertPending.Commands
                 return;
             }
 
-            var tags = Tag?.Cast<DictionaryEntry>().ToDictionary(
-                e => Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? string.Empty,
-                e => Convert.ToString(e.Value is PSObject ps ? ps.BaseObject : e.Value, CultureInfo.InvariantCulture) ?? string.Empty);
+            var tags = ToTags(Tag);
             var merged = Run((_, token) => session.MergeAsync(name, chain, Disabled.IsPresent ? false : null, tags, token));
             WriteObject(merged);
         }

@@ -161,9 +161,7 @@ namespace KvCertPending.Commands
         {
             CheckName(Name);
             var policy = BuildPolicy();
-            var tags = Tag?.Cast<DictionaryEntry>().ToDictionary(
-                e => Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? string.Empty,
-                e => Convert.ToString(e.Value is PSObject ps ? ps.BaseObject : e.Value, CultureInfo.InvariantCulture) ?? string.Empty);
+            var tags = ToTags(Tag);
             var session = Session();
             if (!ShouldProcess(Describe(Name, session), string.Format(CultureInfo.CurrentCulture, Strings.ActionCreate, policy.IssuerName)))
             {

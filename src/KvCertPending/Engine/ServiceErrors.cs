@@ -91,6 +91,10 @@ namespace KvCertPending.Engine
                 case 409:
                     return Error("PendingCertificateConflict", ErrorCategory.ResourceExists,
                         string.Format(CultureInfo.CurrentCulture, Strings.PendingConflict, name, vault), Strings.PendingConflictAction);
+                case 403 when operation == VaultOperation.Merge && Says("completed"):
+                    return Error("PendingCertificateAlreadyCompleted", ErrorCategory.InvalidOperation,
+                        string.Format(CultureInfo.CurrentCulture, Strings.AlreadyCompleted, name),
+                        string.Format(CultureInfo.CurrentCulture, Strings.AlreadyCompletedAction, name));
                 case 403 when operation == VaultOperation.Merge && Says("in progress"):
                     return Error("MergeForbiddenWhileIssuerInProgress", ErrorCategory.PermissionDenied,
                         string.Format(CultureInfo.CurrentCulture, Strings.MergeForbidden, name),

@@ -17,11 +17,7 @@ public sealed class CoreVault : IAsyncDisposable
         Server = server;
         DataDirectory = dataDirectory;
         Http = new HttpClient(CreateHandler(server)) { BaseAddress = server.VaultUri };
-        Client = new CertificateClient(server.VaultUri, new FakeCredential(), new CertificateClientOptions
-        {
-            DisableChallengeResourceVerification = true,
-            Transport = new HttpClientTransport(CreateHandler(server)),
-        });
+        Client = CreateClient(new FakeCredential());
     }
 
     public LocalVaultServer Server { get; }
@@ -33,19 +29,29 @@ public sealed class CoreVault : IAsyncDisposable
     /// <summary>Raw HTTPS to the vault (no token unless a request adds one).</summary>
     public HttpClient Http { get; }
 
-    public static async Task<CoreVault> StartAsync(string? dataDirectory = null)
+    public static async Task<CoreVault> StartAsync(string? dataDirectory = null, Action<LocalVaultOptions>? configure = null)
     {
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "kvcp-core-" + Guid.NewGuid().ToString("N"));
-        var server = await LocalVaultServer.StartAsync(new LocalVaultOptions
+        var options = new LocalVaultOptions
         {
             Port = 0,
             DataDirectory = dataDirectory,
             RetryAfterSeconds = 0,
             LogRequests = false,
             DefaultSimulation = new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Issue, HonourCancellation: true),
-        });
+        };
+        configure?.Invoke(options);
+        var server = await LocalVaultServer.StartAsync(options);
         return new CoreVault(server, dataDirectory);
     }
+
+    /// <summary>A CertificateClient signing in with <paramref name="credential"/> (trusting exactly the vault's TLS certificate).</summary>
+    public CertificateClient CreateClient(TokenCredential credential) =>
+        new(Server.VaultUri, credential, new CertificateClientOptions
+        {
+            DisableChallengeResourceVerification = true,
+            Transport = new HttpClientTransport(CreateHandler(Server)),
+        });
 
     public static HttpClientHandler CreateHandler(LocalVaultServer server)
     {
@@ -109,7 +115,8 @@ public sealed class CoreVault : IAsyncDisposable
         }
     }
 
-    private sealed class FakeCredential : TokenCredential
+    /// <summary>Any token: the vault accepts it unless it requires tokens it issued.</summary>
+    public sealed class FakeCredential : TokenCredential
     {
         public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
             new("local-vault-accepts-any-token", DateTimeOffset.UtcNow.AddHours(1));

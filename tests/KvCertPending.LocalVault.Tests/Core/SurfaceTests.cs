@@ -34,6 +34,32 @@ public sealed class SurfaceTests : IClassFixture<CoreVaultFixture>
     }
 
     [Fact]
+    public async Task ImportedPemWithEcKeyAndChainKeepsLeafFirst()
+    {
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest("CN=pem root", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var root = rootRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(60));
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        using var leaf = new CertificateRequest("CN=pem leaf", leafKey, HashAlgorithmName.SHA384)
+            .Create(root, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), [1, 2, 3]);
+        var pem = root.ExportCertificatePem() + "\n" + leafKey.ExportPkcs8PrivateKeyPem() + "\n" + leaf.ExportCertificatePem();
+        var options = new ImportCertificateOptions("pem-imported", System.Text.Encoding.UTF8.GetBytes(pem))
+        {
+            Policy = new CertificatePolicy(WellKnownIssuerNames.Unknown, "CN=pem leaf") { ContentType = CertificateContentType.Pem },
+        };
+
+        var imported = (await _vault.Client.ImportCertificateAsync(options)).Value;
+        using var downloaded = (await _vault.Client.DownloadCertificateAsync("pem-imported")).Value;
+
+        Assert.Equal(leaf.RawData, imported.Cer);
+        Assert.Equal(CertificateKeyType.Ec, imported.Policy.KeyType);
+        Assert.Equal(CertificateKeyCurveName.P384, imported.Policy.KeyCurveName);
+        Assert.True(downloaded.HasPrivateKey);
+        Assert.Equal(leaf.Thumbprint, downloaded.Thumbprint);
+    }
+
+    [Fact]
     public async Task PemPolicyGivesAPemSecretForEcKeys()
     {
         var policy = new CertificatePolicy(WellKnownIssuerNames.Self, "CN=ec.example")

@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Identity;
+using Azure.Security.KeyVault.Certificates;
+using KvCertPending.LocalVault.Identity;
+using KvCertPending.LocalVault.Tests.Core;
+using Xunit;
+
+namespace KvCertPending.LocalVault.Tests.Identity;
+
+/// <summary>One vault that requires tokens it issued, shared by the sign-in tests.</summary>
+public sealed class IssuedTokensVaultFixture : IAsyncLifetime
+{
+    public CoreVault Vault { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Vault = await CoreVault.StartAsync(configure: o => o.RequireIssuedTokens = true);
+
+    public async Task DisposeAsync() => await Vault.DisposeAsync();
+}
+
+/// <summary>The unmodified Azure.Identity credentials get tokens from the vault's own endpoints and use them.</summary>
+public sealed class SignInTests : IClassFixture<IssuedTokensVaultFixture>
+{
+    private readonly CoreVault _vault;
+
+    public SignInTests(IssuedTokensVaultFixture fixture) => _vault = fixture.Vault;
+
+    [Fact]
+    public async Task ClientSecretCredentialSignsIn()
+    {
+        var credential = new ClientSecretCredential(_vault.Server.TenantId, "app-secret", "not-checked", Options(new ClientSecretCredentialOptions()));
+
+        await AssertLifecycleWorksAsync(credential, "signin-secret");
+    }
+
+    [Fact]
+    public async Task ClientCertificateCredentialSignsIn()
+    {
+        using var key = RSA.Create(2048);
+        using var certificate = new CertificateRequest("CN=app-certificate", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var credential = new ClientCertificateCredential(_vault.Server.TenantId, "app-certificate", certificate, Options(new ClientCertificateCredentialOptions()));
+
+        await AssertLifecycleWorksAsync(credential, "signin-certificate");
+    }
+
+    [Fact]
+    public async Task ManagedIdentityCredentialSignsInThroughIdentityEndpointAndImds()
+    {
+        try
+        {
+            Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", _vault.Server.ManagedIdentityEndpoint.ToString());
+            Environment.SetEnvironmentVariable("IDENTITY_HEADER", _vault.Server.ManagedIdentityHeader);
+            var appService = new ManagedIdentityCredential(Options(new ManagedIdentityCredentialOptions(ManagedIdentityId.SystemAssigned)));
+            await AssertLifecycleWorksAsync(appService, "signin-appservice");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", null);
+            Environment.SetEnvironmentVariable("IDENTITY_HEADER", null);
+        }
+
+        try
+        {
+            Environment.SetEnvironmentVariable("AZURE_POD_IDENTITY_AUTHORITY_HOST", _vault.Server.VaultUri.ToString());
+            var imds = new ManagedIdentityCredential(Options(new ManagedIdentityCredentialOptions(ManagedIdentityId.FromUserAssignedClientId("5a3e0f7c-2b1d-4c9e-8f6a-7d2c1b0e9a84"))));
+            await AssertLifecycleWorksAsync(imds, "signin-imds");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AZURE_POD_IDENTITY_AUTHORITY_HOST", null);
+        }
+    }
+
+    [Fact]
+    public async Task ForgedAndExpiredTokensGetTheChallenge()
+    {
+        var forged = _vault.CreateClient(new CoreVault.FakeCredential());
+        var refused = await Assert.ThrowsAsync<RequestFailedException>(() => forged.GetPropertiesOfCertificatesAsync().ToListAsync().AsTask());
+        Assert.Equal(401, refused.Status);
+        Assert.DoesNotContain("local-vault-accepts-any-token", refused.Message, StringComparison.Ordinal);
+
+        using var key = RSA.Create();
+        key.ImportFromPem(await File.ReadAllTextAsync(Path.Combine(_vault.DataDirectory, TokenIssuer.KeyFileName)));
+        var past = DateTimeOffset.UtcNow.AddHours(-2);
+        var expired = Jwt.Sign(
+            new JsonObject { ["aud"] = TokenIssuer.KeyVaultResource, ["tid"] = _vault.Server.TenantId, ["nbf"] = past.ToUnixTimeSeconds(), ["exp"] = past.AddHours(1).ToUnixTimeSeconds() },
+            key,
+            "test");
+        using var response = await _vault.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "certificates?api-version=7.6") { Headers = { { "Authorization", "Bearer " + expired } } });
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains(_vault.Server.TenantId, response.Headers.WwwAuthenticate.Single().Parameter, StringComparison.Ordinal);
+    }
+
+    private T Options<T>(T options)
+        where T : TokenCredentialOptions
+    {
+        options.AuthorityHost = _vault.Server.VaultUri;
+        options.Transport = new HttpClientTransport(CoreVault.CreateHandler(_vault.Server));
+        options.Retry.MaxRetries = 1;
+        switch (options)
+        {
+            case ClientSecretCredentialOptions secret:
+                secret.DisableInstanceDiscovery = true;
+                break;
+            case ClientCertificateCredentialOptions certificate:
+                certificate.DisableInstanceDiscovery = true;
+                break;
+        }
+
+        return options;
+    }
+
+    private async Task AssertLifecycleWorksAsync(TokenCredential credential, string name)
+    {
+        var client = _vault.CreateClient(credential);
+        var operation = await client.StartCreateCertificateAsync(name, new CertificatePolicy(WellKnownIssuerNames.Self, "CN=" + name) { KeyType = CertificateKeyType.Ec });
+        var certificate = (await operation.WaitForCompletionAsync(TimeSpan.FromMilliseconds(50), CancellationToken.None)).Value;
+        Assert.True(certificate.Properties.Enabled);
+    }
+}
