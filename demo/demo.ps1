@@ -12,7 +12,7 @@
     To run it in pwsh against a local vault started by hand:
         Import-Module ./out/KvCertPending
         $VaultUri = 'https://localhost:8443/'
-        $KvCertPendingTrustedCertificate = '<data folder>/tls/localhost.pem'      # the vault's TLS certificate
+        $KvCertPendingTrustedCertificate = '<data folder>/tls-certificate.pem'     # the vault's TLS certificate
         $PSDefaultParameterValues['*-Kv*:AccessToken'] = ConvertTo-SecureString 'any' -AsPlainText -Force
         ./demo/demo.ps1
     (the two issuers must exist in that vault too).
@@ -95,8 +95,12 @@ Step '3. Cancellation: ask the issuer to stop'
 
 # demo-slowca takes a minute. Stop-KvPendingCertificate asks for cancellation and emits the new state:
 # CancellationRequested is True while the status stays inProgress until the issuer acts on it.
-New-KvCertificate -VaultUri $VaultUri -Name demo-cancelled -Subject 'CN=demo-cancelled.contoso.test' -IssuerName demo-slowca |
-    Stop-KvPendingCertificate -Force | Show
+$cancelling = New-KvCertificate -VaultUri $VaultUri -Name demo-cancelled -Subject 'CN=demo-cancelled.contoso.test' -IssuerName demo-slowca |
+    Stop-KvPendingCertificate -Force
+$cancelling | Show
+
+# This issuer honours cancellation: waiting on the same request shows it end as cancelled.
+$cancelling | Get-KvPendingCertificate -Wait -Timeout 120 | Show
 
 # ---------------------------------------------------------------------------------------------------------------
 Step '4. Removal: delete the pending object'

@@ -29,7 +29,7 @@ public sealed class DemoScriptTests : IClassFixture<ModuleVault>
             foreach (var expected in new[]
             {
                 "=== 1.", "-----BEGIN CERTIFICATE REQUEST-----", "CN=demo-manual.contoso.test", "completed",
-                "=== 2.", "demo-digicert", "=== 3.", "demo-slowca", "True",
+                "=== 2.", "demo-digicert", "=== 3.", "demo-slowca", "True", "cancelled",
                 "=== 4.", "PendingCertificateNotFound", "=== 5.", "PendingCertificateInProgress", "ResourceExists", "Remove-KvPendingCertificate",
                 "=== 6.",
             })
