@@ -15,6 +15,9 @@ public sealed class LocalVaultOptions
     /// <summary>Retry-After (seconds) sent on the create 202 and on GET pending while inProgress.</summary>
     public int RetryAfterSeconds { get; set; } = 1;
 
+    /// <summary>Added to every Key Vault request, as a real vault across a network would add (benchmarks). Default none.</summary>
+    public TimeSpan ResponseLatency { get; set; }
+
     /// <summary>
     /// When true, a Key Vault request must carry a token this vault issued (its token or managed-identity endpoints),
     /// unexpired and for https://vault.azure.net; anything else gets the 401 challenge. Default false: any bearer token.

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using KvCertPending.LocalVault.Crypto;
+using KvCertPending.LocalVault.Faults;
 using KvCertPending.LocalVault.Hosting;
 using KvCertPending.LocalVault.Identity;
 using KvCertPending.LocalVault.Lifecycle;
@@ -20,11 +21,13 @@ public sealed class LocalVaultServer : IAsyncDisposable
 
     private readonly TokenIssuer _tokens;
     private readonly IdentitySettings _identity;
+    private readonly FaultInjector _faults;
 
     private LocalVaultServer(WebApplication app, int port, X509Certificate2 tlsCertificate, string tlsPemPath, KeyFactory keys, LocalCertificateAuthority authority)
     {
         _tokens = app.Services.GetRequiredService<TokenIssuer>();
         _identity = app.Services.GetRequiredService<IdentitySettings>();
+        _faults = app.Services.GetRequiredService<FaultInjector>();
         _app = app;
         _keys = keys;
         _authority = authority;
@@ -70,8 +73,8 @@ public sealed class LocalVaultServer : IAsyncDisposable
         try
         {
             var core = new VaultCore(new VaultDatabase(options.DataDirectory), keys, authority, options, TimeProvider.System);
-            var identity = new IdentitySettings(options.TenantId, options.RequireIssuedTokens);
-            var app = await BindAsync(options, tlsCertificate, core, tokens, identity, cancellationToken).ConfigureAwait(false);
+            var parts = new VaultParts(core, tokens, new IdentitySettings(options.TenantId, options.RequireIssuedTokens), new FaultInjector());
+            var app = await BindAsync(options, tlsCertificate, parts, cancellationToken).ConfigureAwait(false);
             keys.Prime();
             return new LocalVaultServer(app.App, app.Port, tlsCertificate, Path.Combine(options.DataDirectory, TlsCertificateFactory.CertificateFileName), keys, authority);
         }
@@ -84,6 +87,12 @@ public sealed class LocalVaultServer : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Injects a fault into matching Key Vault requests (same as <c>POST /_localvault/faults</c>).</summary>
+    public void InjectFault(VaultFault fault) => _faults.Add(fault);
+
+    /// <summary>Removes every injected fault.</summary>
+    public void ClearFaults() => _faults.Clear();
 
     /// <summary>Sets the delay, outcome and cancellation behaviour of a named issuer (durable; same as the management endpoint).</summary>
     public void SetIssuerSimulation(string issuerName, IssuerSimulation simulation)
@@ -109,12 +118,12 @@ public sealed class LocalVaultServer : IAsyncDisposable
     }
 
     /// <summary>Starts Kestrel; with port 0 a port taken between picking and binding is retried with another.</summary>
-    private static async Task<(WebApplication App, int Port)> BindAsync(LocalVaultOptions options, X509Certificate2 tlsCertificate, VaultCore core, TokenIssuer tokens, IdentitySettings identity, CancellationToken cancellationToken)
+    private static async Task<(WebApplication App, int Port)> BindAsync(LocalVaultOptions options, X509Certificate2 tlsCertificate, VaultParts parts, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var port = options.Port == 0 ? FreePort.Pick() : options.Port;
-            var app = VaultApplication.Build(options, port, tlsCertificate, core, tokens, identity);
+            var app = VaultApplication.Build(options, port, tlsCertificate, parts);
             try
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using KvCertPending.LocalVault;
 
-// dotnet run --project src/KvCertPending.LocalVault -- [--port N] [--data DIR] [--all-interfaces]
+// dotnet run --project src/KvCertPending.LocalVault -- [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens]
 var options = new LocalVaultOptions { Port = 0 };
 for (var i = 0; i < args.Length; i++)
 {
@@ -18,11 +18,14 @@ for (var i = 0; i < args.Length; i++)
         case "--all-interfaces":
             options.ListenOnAllInterfaces = true;
             break;
+        case "--require-issued-tokens":
+            options.RequireIssuedTokens = true;
+            break;
         case "--help" or "-h":
-            Console.WriteLine("usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces]");
+            Console.WriteLine("usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens]");
             return 0;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces]");
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens]");
             return 2;
     }
 }
@@ -60,7 +63,11 @@ Console.WriteLine($"Local vault listening on {server.VaultUri}");
 Console.WriteLine($"Data folder:              {Path.GetFullPath(options.DataDirectory)}");
 Console.WriteLine($"TLS certificate (PEM):    {server.TlsCertificatePemPath}");
 Console.WriteLine($"Local CA root (PEM):      {server.CaCertificatePemPath}");
-Console.WriteLine("Any bearer token is accepted (tokens are not validated). Press Ctrl+C to stop.");
+Console.WriteLine($"Tenant (401 challenge):   {server.TenantId}");
+Console.WriteLine($"Token endpoint:           {server.VaultUri}{server.TenantId}/oauth2/v2.0/token (AuthorityHost = {server.VaultUri})");
+Console.WriteLine(options.RequireIssuedTokens
+    ? "Only tokens issued by this vault are accepted. Press Ctrl+C to stop."
+    : "Any bearer token is accepted (tokens are not validated). Press Ctrl+C to stop.");
 try
 {
     await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);

@@ -39,7 +39,17 @@ internal static class IdentityEndpoints
             return;
         }
 
-        var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or FormatException && !context.RequestAborted.IsCancellationRequested)
+        {
+            await OAuthErrorAsync(context, 400, "invalid_request", "AADSTS900144: The request body is not a valid form.").ConfigureAwait(false);
+            return;
+        }
+
         var clientId = form["client_id"].ToString();
         var scope = form["scope"].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(s => s.EndsWith("/.default", StringComparison.Ordinal));
         var error = form["grant_type"] != "client_credentials" ? ("unsupported_grant_type", "AADSTS70003: Only the client_credentials grant is supported by this local vault.")

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using KvCertPending.LocalVault.Crypto;
 using KvCertPending.LocalVault.Endpoints;
+using KvCertPending.LocalVault.Faults;
 using KvCertPending.LocalVault.Http;
 using KvCertPending.LocalVault.Identity;
 using KvCertPending.LocalVault.Lifecycle;
@@ -12,7 +13,7 @@ namespace KvCertPending.LocalVault.Hosting;
 /// <summary>Builds the web application: Kestrel over HTTPS, the request pipeline, services, route groups.</summary>
 internal static class VaultApplication
 {
-    public static WebApplication Build(LocalVaultOptions options, int port, X509Certificate2 tlsCertificate, VaultCore core, TokenIssuer tokens, IdentitySettings identity)
+    public static WebApplication Build(LocalVaultOptions options, int port, X509Certificate2 tlsCertificate, VaultParts parts)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -43,10 +44,12 @@ internal static class VaultApplication
         });
 
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
-        builder.Services.AddSingleton(core);
-        builder.Services.AddSingleton(core.Keys);
-        builder.Services.AddSingleton(tokens);
-        builder.Services.AddSingleton(identity);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(parts.Core);
+        builder.Services.AddSingleton(parts.Core.Keys);
+        builder.Services.AddSingleton(parts.Tokens);
+        builder.Services.AddSingleton(parts.Identity);
+        builder.Services.AddSingleton(parts.Faults);
         builder.Services.AddSingleton<Simulations>();
         builder.Services.AddSingleton<CertificateCreation>();
         builder.Services.AddSingleton<PendingOperations>();
@@ -65,12 +68,14 @@ internal static class VaultApplication
         app.Use(PathNormalization.InvokeAsync);
         app.Use(BearerChallenge.InvokeAsync);
         app.Use(ApiVersions.InvokeAsync);
+        app.Use(FaultMiddleware.InvokeAsync);
         app.UseRouting();
         PendingEndpoints.Map(app);
         CertificateEndpoints.Map(app);
         IssuerEndpoints.Map(app);
         ContactEndpoints.Map(app);
         IdentityEndpoints.Map(app);
+        FaultEndpoints.Map(app);
         DeletedCertificateEndpoints.Map(app);
         SecretEndpoints.Map(app);
         ManagementEndpoints.Map(app);

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace KvCertPending.LocalVault.Storage;
 
 /// <summary>
-/// The SQLite database in the data folder (WAL, synchronous FULL). Every operation runs in one transaction:
+/// The SQLite database in the data folder (WAL, synchronous FULL for every write). Every operation runs in one transaction:
 /// writes take the write lock up front (BEGIN IMMEDIATE), so a request never sees or leaves half a change.
 /// </summary>
 internal sealed class VaultDatabase
@@ -50,6 +50,7 @@ internal sealed class VaultDatabase
     public T Write<T>(Func<VaultTransaction, T> work)
     {
         using var connection = Open();
+        Execute(connection, "PRAGMA synchronous=FULL;");
         using var transaction = connection.BeginTransaction(deferred: false);
         var result = work(new VaultTransaction(connection, transaction));
         transaction.Commit();
@@ -67,7 +68,6 @@ internal sealed class VaultDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        Execute(connection, "PRAGMA synchronous=FULL;");
         return connection;
     }
 

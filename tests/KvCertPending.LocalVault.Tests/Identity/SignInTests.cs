@@ -96,6 +96,30 @@ public sealed class SignInTests : IClassFixture<IssuedTokensVaultFixture>
         Assert.Contains(_vault.Server.TenantId, response.Headers.WwwAuthenticate.Single().Parameter, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("POST", "{tenant}/oauth2/v2.0/token", "multipart/form-data", "garbage", 400)]
+    [InlineData("POST", "{tenant}/oauth2/v2.0/token", "application/x-www-form-urlencoded", "grant_type=password&client_id=a", 400)]
+    [InlineData("POST", "{tenant}/oauth2/v2.0/token", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=a&client_secret=b&scope=openid", 400)]
+    [InlineData("POST", "another-tenant/oauth2/v2.0/token", "application/x-www-form-urlencoded", "grant_type=client_credentials", 400)]
+    [InlineData("GET", "metadata/identity/oauth2/token?resource=https://vault.azure.net&api-version=2018-02-01", null, null, 400)]
+    [InlineData("GET", "_localvault/identity/token?resource=https://vault.azure.net&api-version=2019-08-01", null, null, 401)]
+    public async Task BadSignInRequestsGetOAuthErrorsAndNoToken(string method, string path, string? contentType, string? body, int status)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{tenant}", _vault.Server.TenantId, StringComparison.Ordinal));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body);
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType!);
+        }
+
+        using var response = await _vault.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Contains("\"error\":", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("access_token", text, StringComparison.Ordinal);
+    }
+
     private T Options<T>(T options)
         where T : TokenCredentialOptions
     {
