@@ -51,6 +51,7 @@ public sealed partial class HelpBuilderTests : IDisposable
         { "title does not match the file", "KVHELP003" },
         { "exported cmdlet without help", "KVHELP091" },
         { "about topic too wide", "KVHELP083" },
+        { "placeholder description", "KVHELP049" },
     };
 
     [Theory]
@@ -90,6 +91,9 @@ public sealed partial class HelpBuilderTests : IDisposable
                 break;
             case "exported cmdlet without help":
                 File.Delete(file);
+                break;
+            case "placeholder description":
+                text = Regex.Replace(text, "(### -CsrPath\n)[^\n]+\n", "$1{{ Fill CsrPath Description }}\n", RegexOptions.None, TimeSpan.FromSeconds(5));
                 break;
             case "about topic too wide":
                 File.AppendAllText(Path.Combine(_work, "en-US", "about_KvCertPending.help.txt"), new string('x', 81) + Environment.NewLine);
