@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using KvCertPending.LocalVault;
 
-// dotnet run --project src/KvCertPending.LocalVault -- [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens]
+// dotnet run --project src/KvCertPending.LocalVault -- [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N]
 var options = new LocalVaultOptions { Port = 0 };
 for (var i = 0; i < args.Length; i++)
 {
@@ -18,14 +18,18 @@ for (var i = 0; i < args.Length; i++)
         case "--all-interfaces":
             options.ListenOnAllInterfaces = true;
             break;
+        case "--response-latency-ms" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var latency) && latency <= 60_000:
+            options.ResponseLatency = TimeSpan.FromMilliseconds(latency);
+            i++;
+            break;
         case "--require-issued-tokens":
             options.RequireIssuedTokens = true;
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens]");
+            Console.WriteLine("usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N]");
             return 0;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens]");
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N]");
             return 2;
     }
 }

@@ -9,8 +9,8 @@ internal sealed class CertificateAttributesInput
     public bool? Enabled { get; set; }
 }
 
-/// <summary>POST /certificates/{name}/create.</summary>
-internal sealed class CreateCertificateBody
+/// <summary>PATCH /certificates/{name}/{version}; also the fields create and import share.</summary>
+internal class UpdateCertificateBody
 {
     [JsonPropertyName("policy")]
     public PolicyModel? Policy { get; set; }
@@ -20,31 +20,23 @@ internal sealed class CreateCertificateBody
 
     [JsonPropertyName("tags")]
     public Dictionary<string, string>? Tags { get; set; }
+}
 
+/// <summary>POST /certificates/{name}/create.</summary>
+internal class CreateCertificateBody : UpdateCertificateBody
+{
     [JsonPropertyName("preserveCertOrder")]
     public bool? PreserveCertOrder { get; set; }
 }
 
 /// <summary>POST /certificates/{name}/import.</summary>
-internal sealed class ImportCertificateBody
+internal sealed class ImportCertificateBody : CreateCertificateBody
 {
     [JsonPropertyName("value")]
     public string? Value { get; set; }
 
     [JsonPropertyName("pwd")]
     public string? Password { get; set; }
-
-    [JsonPropertyName("policy")]
-    public PolicyModel? Policy { get; set; }
-
-    [JsonPropertyName("attributes")]
-    public CertificateAttributesInput? Attributes { get; set; }
-
-    [JsonPropertyName("tags")]
-    public Dictionary<string, string>? Tags { get; set; }
-
-    [JsonPropertyName("preserveCertOrder")]
-    public bool? PreserveCertOrder { get; set; }
 }
 
 /// <summary>POST /certificates/{name}/pending/merge.</summary>
@@ -65,17 +57,4 @@ internal sealed class UpdatePendingBody
 {
     [JsonPropertyName("cancellation_requested")]
     public bool? CancellationRequested { get; set; }
-}
-
-/// <summary>PATCH /certificates/{name}/{version}.</summary>
-internal sealed class UpdateCertificateBody
-{
-    [JsonPropertyName("policy")]
-    public PolicyModel? Policy { get; set; }
-
-    [JsonPropertyName("attributes")]
-    public CertificateAttributesInput? Attributes { get; set; }
-
-    [JsonPropertyName("tags")]
-    public Dictionary<string, string>? Tags { get; set; }
 }
