@@ -28,7 +28,6 @@ public sealed class ErrorTests : ModuleTest
     [InlineData("Get-KvPendingCertificate -VaultUri 'http://localhost:1/' -Name x", "VaultUriInvalid", "GetKvPendingCertificateCommand", ErrorCategory.InvalidArgument)]
     [InlineData("Get-KvPendingCertificate -VaultUri 'https://localhost:1/certificates' -Name x", "VaultUriInvalid", "GetKvPendingCertificateCommand", ErrorCategory.InvalidArgument)]
     [InlineData("Get-KvPendingCertificate -VaultName 'x' -Name x", "VaultNameInvalid", "GetKvPendingCertificateCommand", ErrorCategory.InvalidArgument)]
-    [InlineData("Get-KvPendingCertificate -Name x", "VaultNotSpecified", "GetKvPendingCertificateCommand", ErrorCategory.InvalidArgument)]
     [InlineData("New-KvCertificate -VaultUri $VaultUri -Name nosubject", "CertificatePolicyInvalid", "NewKvCertificateCommand", ErrorCategory.InvalidArgument)]
     [InlineData("New-KvCertificate -VaultUri $VaultUri -Name eckeysize -Subject 'CN=x' -KeyType EC -KeySize 2048", "CertificatePolicyInvalid", "NewKvCertificateCommand", ErrorCategory.InvalidArgument)]
     [InlineData("New-KvCertificate -VaultUri $VaultUri -Name twolifetimes -Subject 'CN=x' -RenewAtPercentageLifetime 80 -RenewAtNumberOfDaysBeforeExpiry 30", "CertificatePolicyInvalid", "NewKvCertificateCommand", ErrorCategory.InvalidArgument)]

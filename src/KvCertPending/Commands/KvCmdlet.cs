@@ -42,8 +42,9 @@ namespace KvCertPending.Commands
         [Parameter(ParameterSetName = ByVaultNameSet)]
         public KvCloudEnvironment Environment { get; set; } = KvCloudEnvironment.AzureCloud;
 
-        /// <summary>The vault's URI, e.g. https://contoso-kv.vault.azure.net/ or https://localhost:8443/. Default: the vault of Connect-KvVault.</summary>
-        [Parameter(ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The vault's URI, e.g. https://contoso-kv.vault.azure.net/ or https://localhost:8443/.</summary>
+        /// <remarks>Mandatory until Connect-KvVault is exported (issue 5): then it becomes optional and defaults to the connected vault.</remarks>
+        [Parameter(Mandatory = true, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
         public Uri? VaultUri { get; set; }
 
