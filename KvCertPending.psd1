@@ -24,6 +24,8 @@
         'Stop-KvPendingCertificate'
         'Remove-KvPendingCertificate'
         'Merge-KvCertificate'
+        'Connect-KvVault'
+        'Disconnect-KvVault'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

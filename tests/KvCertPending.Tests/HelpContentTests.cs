@@ -105,7 +105,7 @@ public sealed partial class HelpContentTests : IClassFixture<ModuleRunspaceFixtu
     {
         // The MAML syntax items do not carry set names: each set must match exactly one item by its parameter names.
         var items = _shell.Invoke(
-            "foreach ($item in @((Get-Help -Name $args[0] -Full).syntax.syntaxItem)) { ,@($item.parameter | ForEach-Object { '{0}|{1}|{2}' -f $_.name, $_.required, $_.position }) }",
+            "foreach ($item in @((Get-Help -Name $args[0] -Full).syntax.syntaxItem)) { ,@($item.parameter | Where-Object { $_ } | ForEach-Object { '{0}|{1}|{2}' -f $_.name, $_.required, $_.position }) }",
             cmdlet)
             .Select(o => ((object[])o.BaseObject).Select(p => p.ToString()!.Split('|')).ToDictionary(p => p[0], p => (Required: bool.Parse(p[1]), Position: p[2]), StringComparer.OrdinalIgnoreCase))
             .ToList();
@@ -203,7 +203,7 @@ public sealed partial class HelpContentTests : IClassFixture<ModuleRunspaceFixtu
         var result = new Dictionary<string, HelpParameter>(StringComparer.OrdinalIgnoreCase);
         var rows = _shell.Invoke(
             """
-            foreach ($p in @((Get-Help -Name $args[0] -Full).parameters.parameter)) {
+            foreach ($p in @((Get-Help -Name $args[0] -Full).parameters.parameter | Where-Object { $_ })) {
                 ,@($p.name, $p.type.name, $p.required, $p.pipelineInput, $p.aliases, (@($p.parameterValueGroup.parameterValue) -join ','))
             }
             """, cmdlet);

@@ -166,6 +166,24 @@ public sealed class MergeKvCertificateHelpExampleTests
     public Task ExampleRunsAgainstTheLocalVault(string cmdlet, int number) => HelpExamples.RunAsync(cmdlet, number);
 }
 
+public sealed class ConnectKvVaultHelpExampleTests
+{
+    public static TheoryData<string, int> Examples => HelpExamples.For("Connect-KvVault");
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public Task ExampleRunsAgainstTheLocalVault(string cmdlet, int number) => HelpExamples.RunAsync(cmdlet, number);
+}
+
+public sealed class DisconnectKvVaultHelpExampleTests
+{
+    public static TheoryData<string, int> Examples => HelpExamples.For("Disconnect-KvVault");
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public Task ExampleRunsAgainstTheLocalVault(string cmdlet, int number) => HelpExamples.RunAsync(cmdlet, number);
+}
+
 /// <summary>Every exported cmdlet's examples are covered by one of the classes above.</summary>
 public sealed class HelpExampleCoverageTests
 {
