@@ -19,8 +19,7 @@ namespace KvCertPending.Commands
     /// </summary>
     [Cmdlet(VerbsCommunications.Connect, "KvVault", DefaultParameterSetName = ByVaultUriSet)]
     [OutputType(typeof(KvConnection))]
-    // Internal (not discovered by PowerShell) until the manifest exports it with its help page: see issue 5.
-    internal sealed class ConnectKvVaultCommand : KvCmdlet
+    public sealed class ConnectKvVaultCommand : KvCmdlet
     {
         /// <summary>Signs in with a managed identity (system-assigned, or user-assigned with -ClientId).</summary>
         [Parameter]

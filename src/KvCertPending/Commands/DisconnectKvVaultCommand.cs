@@ -6,8 +6,7 @@ namespace KvCertPending.Commands
     /// <summary>Disconnect-KvVault: forgets the session's defaults set by Connect-KvVault (vault and sign-in).</summary>
     [Cmdlet(VerbsCommunications.Disconnect, "KvVault")]
     [OutputType(typeof(void))]
-    // Internal (not discovered by PowerShell) until the manifest exports it with its help page: see issue 5.
-    internal sealed class DisconnectKvVaultCommand : PSCmdlet
+    public sealed class DisconnectKvVaultCommand : PSCmdlet
     {
         /// <inheritdoc />
         protected override void ProcessRecord()

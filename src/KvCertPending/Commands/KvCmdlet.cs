@@ -43,8 +43,8 @@ namespace KvCertPending.Commands
         public KvCloudEnvironment Environment { get; set; } = KvCloudEnvironment.AzureCloud;
 
         /// <summary>The vault's URI, e.g. https://contoso-kv.vault.azure.net/ or https://localhost:8443/.</summary>
-        /// <remarks>Mandatory until Connect-KvVault is exported (issue 5): then it becomes optional and defaults to the connected vault.</remarks>
-        [Parameter(Mandatory = true, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
+        /// <remarks>Optional: without -VaultUri and -VaultName the vault of Connect-KvVault is used (else the error VaultNotSpecified).</remarks>
+        [Parameter(ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
         public Uri? VaultUri { get; set; }
 
