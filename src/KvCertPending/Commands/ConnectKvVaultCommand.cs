@@ -4,8 +4,6 @@ using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Tasks;
-using Azure.Core;
-using Azure.Identity;
 using KvCertPending.Engine;
 using KvCertPending.Model;
 using KvCertPending.Resources;
@@ -69,17 +67,10 @@ namespace KvCertPending.Commands
             var trust = ResolveTrust();
             var (credential, signIn) = ChooseCredential(endpoint, environment, trust);
 
+            var errorEndpoint = endpoint ?? VaultEndpoint.FromUri(new Uri("https://" + VaultEndpoint.DnsSuffix(environment) + "/"));
             Run(async (_, token) =>
             {
-                try
-                {
-                    await credential.Credential.GetTokenAsync(new TokenRequestContext(new[] { "https://vault.azure.net/.default" }), token).ConfigureAwait(false);
-                }
-                catch (AuthenticationFailedException ex)
-                {
-                    throw ServiceErrors.Map(ex, VaultOperation.List, null, endpoint ?? VaultEndpoint.FromUri(new Uri("https://" + VaultEndpoint.DnsSuffix(environment) + "/")));
-                }
-
+                await EngineLoader.Engine.SignInAsync(credential, errorEndpoint, token).ConfigureAwait(false);
                 return true;
             });
 
@@ -89,8 +80,9 @@ namespace KvCertPending.Commands
             WriteObject(info);
         });
 
-        private (CredentialChoice Credential, string SignIn) ChooseCredential(VaultEndpoint? endpoint, KvCloudEnvironment environment, TrustedCertificate? trust)
+        private (ICredentialChoice Credential, string SignIn) ChooseCredential(VaultEndpoint? endpoint, KvCloudEnvironment environment, TrustedCertificate? trust)
         {
+            var engine = EngineLoader.Engine;
             var ways = (Identity.IsPresent ? 1 : 0) + (ServicePrincipal.IsPresent ? 1 : 0) + (AccessToken is not null ? 1 : 0);
             if (ways > 1)
             {
@@ -99,17 +91,17 @@ namespace KvCertPending.Commands
 
             if (AccessToken is not null)
             {
-                return (CredentialChoice.FromAccessToken(AccessToken), "AccessToken");
+                return (engine.FromAccessToken(AccessToken), "AccessToken");
             }
 
             if (Identity.IsPresent)
             {
-                return (CredentialChoice.ManagedIdentity(ClientId, trust), "ManagedIdentity");
+                return (engine.ManagedIdentity(ClientId, trust), "ManagedIdentity");
             }
 
             if (!ServicePrincipal.IsPresent)
             {
-                return (CredentialChoice.Default(environment), "DefaultChain");
+                return (engine.DefaultChain(environment), "DefaultChain");
             }
 
             var authorityEndpoint = endpoint ?? VaultEndpoint.FromUri(new Uri("https://" + VaultEndpoint.DnsSuffix(environment) + "/"));
@@ -120,7 +112,7 @@ namespace KvCertPending.Commands
 
             if (Credential is not null && CertificateThumbprint is null && CertificatePath is null)
             {
-                return (CredentialChoice.ServicePrincipalSecret(TenantId, Credential.UserName, Credential.Password, authorityEndpoint, trust), "ServicePrincipalSecret");
+                return (engine.ServicePrincipalSecret(TenantId, Credential.UserName, Credential.Password, authorityEndpoint, trust), "ServicePrincipalSecret");
             }
 
             var clientId = Credential?.UserName ?? ClientId ?? throw Conflict(Strings.ServicePrincipalNeedsClientId);
@@ -130,7 +122,7 @@ namespace KvCertPending.Commands
             }
 
             var certificate = CertificateThumbprint is not null ? FromStore(CertificateThumbprint) : FromFile(CertificatePath!);
-            return (CredentialChoice.ServicePrincipalCertificate(TenantId, clientId, certificate, authorityEndpoint, trust), "ServicePrincipalCertificate");
+            return (engine.ServicePrincipalCertificate(TenantId, clientId, certificate, authorityEndpoint, trust), "ServicePrincipalCertificate");
         }
 
         private static X509Certificate2 FromStore(string thumbprint)

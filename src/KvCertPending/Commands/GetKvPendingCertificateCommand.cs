@@ -69,13 +69,13 @@ namespace KvCertPending.Commands
             }
         });
 
-        private void One(VaultSession session, string name, string? requestId)
+        private void One(IVaultSession session, string name, string? requestId)
         {
             var (state, retryAfter) = Run((_, token) => session.GetPendingAsync(name, requestId, token));
             Emit(session, state, retryAfter);
         }
 
-        private void Many(VaultSession session, WildcardPattern? pattern)
+        private void Many(IVaultSession session, WildcardPattern? pattern)
         {
             var results = Run(async (queue, token) =>
             {
@@ -98,7 +98,7 @@ namespace KvCertPending.Commands
             }
         }
 
-        private void Emit(VaultSession session, KvPendingCertificate state, TimeSpan? retryAfter)
+        private void Emit(IVaultSession session, KvPendingCertificate state, TimeSpan? retryAfter)
         {
             if (CsrPath is not null)
             {

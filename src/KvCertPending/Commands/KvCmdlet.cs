@@ -29,8 +29,8 @@ namespace KvCertPending.Commands
         protected const string ByInputObjectSet = "InputObject";
 
         private readonly CancellationTokenSource _cancel = new();
-        private readonly Dictionary<string, VaultSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
-        private CredentialChoice? _accessTokenCredential;
+        private readonly Dictionary<string, IVaultSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
+        private ICredentialChoice? _accessTokenCredential;
 
         /// <summary>The vault's name, e.g. contoso-kv (https://contoso-kv.vault.azure.net/).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByVaultNameSet)]
@@ -67,7 +67,7 @@ namespace KvCertPending.Commands
         }
 
         /// <summary>The session for the vault this record names: -VaultName, -VaultUri or the piped object's VaultUri.</summary>
-        internal VaultSession Session(KvPendingCertificate? inputObject = null)
+        internal IVaultSession Session(KvPendingCertificate? inputObject = null)
         {
             var defaults = SessionDefaults.Current;
             VaultEndpoint endpoint = ParameterSetName switch
@@ -86,11 +86,11 @@ namespace KvCertPending.Commands
             }
 
             // Explicit -AccessToken wins, then Connect-KvVault's sign-in, then the standard chain.
+            var engine = EngineLoader.Engine;
             var credential = AccessToken is not null
-                ? _accessTokenCredential ??= CredentialChoice.FromAccessToken(AccessToken)
-                : defaults?.Credential ?? CredentialChoice.Default(endpoint.Environment);
-            var trust = ResolveTrust();
-            session = new VaultSession(endpoint, VaultClientFactory.Get(endpoint, credential, trust));
+                ? _accessTokenCredential ??= engine.FromAccessToken(AccessToken)
+                : defaults?.Credential ?? engine.DefaultChain(endpoint.Environment);
+            session = engine.Open(endpoint, credential, ResolveTrust());
             _sessions[endpoint.Key] = session;
             return session;
         }
@@ -164,7 +164,7 @@ namespace KvCertPending.Commands
                 e => System.Convert.ToString(e.Value is PSObject ps ? ps.BaseObject : e.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
 
         /// <summary>"name in vault" for ShouldProcess targets.</summary>
-        internal static string Describe(string name, VaultSession session) =>
+        internal static string Describe(string name, IVaultSession session) =>
             string.Format(System.Globalization.CultureInfo.CurrentCulture, Strings.TargetDescription, name, session.Endpoint.VaultUri);
 
         /// <summary>Refuses a certificate name the service would refuse, before anything is sent.</summary>

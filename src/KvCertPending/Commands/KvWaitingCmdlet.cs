@@ -25,7 +25,7 @@ namespace KvCertPending.Commands
         /// Emits <paramref name="state"/>, or with -Wait the final state it reaches. A manual request (issuer Unknown)
         /// only completes by merge, so it is not waited for. A timeout is a non-terminating error.
         /// </summary>
-        internal void EmitOrWait(VaultSession session, KvPendingCertificate state, TimeSpan? retryAfter)
+        internal void EmitOrWait(IVaultSession session, KvPendingCertificate state, TimeSpan? retryAfter)
         {
             if (!Wait.IsPresent)
             {

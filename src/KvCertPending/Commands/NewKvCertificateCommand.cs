@@ -5,7 +5,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using Azure.Security.KeyVault.Certificates;
 using KvCertPending.Completion;
 using KvCertPending.Engine;
 using KvCertPending.Model;
@@ -173,7 +172,7 @@ namespace KvCertPending.Commands
             EmitOrWait(session, state, retryAfter);
         });
 
-        private CertificatePolicy BuildPolicy()
+        private IPolicyRequest BuildPolicy()
         {
             var bound = MyInvocation.BoundParameters;
             var givenPolicyParameters = PolicyParameterNames.Where(bound.ContainsKey).ToList();
@@ -189,10 +188,10 @@ namespace KvCertPending.Commands
                     throw PolicySourceConflict(string.Join(", ", givenPolicyParameters));
                 }
 
-                return Policy is not null ? PolicyReader.FromObject(Policy, Name) : PolicyReader.FromJson(ReadPolicyFile(PolicyPath!), Name);
+                return Policy is not null ? EngineLoader.Engine.PolicyFromObject(Policy, Name) : EngineLoader.Engine.PolicyFromJson(ReadPolicyFile(PolicyPath!), Name);
             }
 
-            return PolicyBuilder.Build(
+            return EngineLoader.Engine.BuildPolicy(
                 new PolicyParameters
                 {
                     IssuerName = IssuerName,

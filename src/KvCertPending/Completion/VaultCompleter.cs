@@ -46,9 +46,9 @@ namespace KvCertPending.Completion
             }
         }
 
-        internal abstract Task<IReadOnlyList<string>> ListAsync(VaultSession session, CancellationToken cancellationToken);
+        internal abstract Task<IReadOnlyList<string>> ListAsync(IVaultSession session, CancellationToken cancellationToken);
 
-        private static VaultSession? OpenSession(string commandName, IDictionary bound)
+        private static IVaultSession? OpenSession(string commandName, IDictionary bound)
         {
             VaultEndpoint endpoint;
             if (Unwrap(bound["VaultUri"]) is { } uri)
@@ -73,10 +73,11 @@ namespace KvCertPending.Completion
 
             // The same precedence as the cmdlets: explicit or default -AccessToken, then Connect-KvVault, then the chain.
             var token = Unwrap(bound["AccessToken"]) as SecureString ?? DefaultAccessToken(commandName);
-            var credential = token is not null ? CredentialChoice.FromAccessToken(token)
-                : SessionDefaults.Current?.Credential ?? CredentialChoice.Default(endpoint.Environment);
+            var engine = EngineLoader.Engine;
+            var credential = token is not null ? engine.FromAccessToken(token)
+                : SessionDefaults.Current?.Credential ?? engine.DefaultChain(endpoint.Environment);
             var trust = TrustedCertificate.Resolve(ReadVariable(TrustedCertificate.VariableName), p => p);
-            return new VaultSession(endpoint, VaultClientFactory.Get(endpoint, credential, trust));
+            return engine.Open(endpoint, credential, trust);
         }
 
         /// <summary>The -AccessToken default from $PSDefaultParameterValues that applies to this command, if any.</summary>
@@ -116,14 +117,14 @@ namespace KvCertPending.Completion
     /// <summary>Completes certificate names (the vault's includePending listing).</summary>
     public sealed class CertificateNameCompleter : VaultCompleter
     {
-        internal override Task<IReadOnlyList<string>> ListAsync(VaultSession session, CancellationToken cancellationToken) =>
+        internal override Task<IReadOnlyList<string>> ListAsync(IVaultSession session, CancellationToken cancellationToken) =>
             session.ListCertificateNamesAsync(cancellationToken);
     }
 
     /// <summary>Completes issuer names: Self, Unknown and the vault's issuer objects.</summary>
     public sealed class IssuerNameCompleter : VaultCompleter
     {
-        internal override async Task<IReadOnlyList<string>> ListAsync(VaultSession session, CancellationToken cancellationToken)
+        internal override async Task<IReadOnlyList<string>> ListAsync(IVaultSession session, CancellationToken cancellationToken)
         {
             var names = new List<string> { "Self", "Unknown" };
             names.AddRange(await session.ListIssuerNamesAsync(cancellationToken).ConfigureAwait(false));

@@ -29,7 +29,7 @@ namespace KvCertPending.Engine
 
         internal sealed class Entry
         {
-            public Entry(KvConnection info, VaultEndpoint? endpoint, CredentialChoice credential)
+            public Entry(KvConnection info, VaultEndpoint? endpoint, ICredentialChoice credential)
             {
                 Info = info;
                 Endpoint = endpoint;
@@ -40,7 +40,7 @@ namespace KvCertPending.Engine
 
             public VaultEndpoint? Endpoint { get; }
 
-            public CredentialChoice Credential { get; }
+            public ICredentialChoice Credential { get; }
         }
     }
 }

@@ -16,7 +16,7 @@ namespace KvCertPending.Engine
     /// Everything the cmdlets do to one vault, through the SDK's CertificateClient. Every call takes the cmdlet's
     /// cancellation token; every vault error leaves as a <see cref="KvCertPendingException"/>.
     /// </summary>
-    internal sealed class VaultSession
+    internal sealed class VaultSession : IVaultSession
     {
         /// <summary>How many pending objects the vault-wide listing fetches at once.</summary>
         public const int ListingParallelism = 12;
@@ -32,14 +32,14 @@ namespace KvCertPending.Engine
         public VaultEndpoint Endpoint { get; }
 
         public async Task<(KvPendingCertificate State, TimeSpan? RetryAfter)> CreateAsync(
-            string name, CertificatePolicy policy, bool? enabled, IDictionary<string, string>? tags, bool? preserveCertificateOrder, CancellationToken cancellationToken)
+            string name, IPolicyRequest policy, bool? enabled, IDictionary<string, string>? tags, bool? preserveCertificateOrder, CancellationToken cancellationToken)
         {
             var observer = new ResponseObserver();
             try
             {
                 using (RequestScope.Begin(observer))
                 {
-                    var operation = await _client.StartCreateCertificateAsync(name, policy, enabled, tags, preserveCertificateOrder, cancellationToken).ConfigureAwait(false);
+                    var operation = await _client.StartCreateCertificateAsync(name, ((PolicyRequest)policy).Policy, enabled, tags, preserveCertificateOrder, cancellationToken).ConfigureAwait(false);
                     return (ModelMapper.ToPending(Endpoint, name, operation.Properties, DateTimeOffset.UtcNow), observer.RetryAfter);
                 }
             }

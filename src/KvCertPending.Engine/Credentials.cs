@@ -13,7 +13,7 @@ using KvCertPending.Model;
 namespace KvCertPending.Engine
 {
     /// <summary>The credential a client uses, and a key that tells two credentials apart without holding the secret.</summary>
-    internal sealed class CredentialChoice
+    internal sealed class CredentialChoice : ICredentialChoice
     {
         private static readonly ConcurrentDictionary<KvCloudEnvironment, TokenCredential> DefaultChains = new();
 
