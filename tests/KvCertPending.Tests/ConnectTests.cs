@@ -111,6 +111,38 @@ public sealed class ConnectTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheAzAccountsContextSignsInThroughGetAzAccessToken()
+    {
+        var token = await SignInVault.IssueTokenAsync(_harness);
+        using var ps = SignInVault.OpenWithoutToken(_harness);
+
+        // Without Az.Accounts: a clear error, nothing remembered.
+        var missing = ps.Run("Connect-KvVault -VaultUri $VaultUri -AzContext");
+        Assert.Equal("AzContextUnavailable,KvCertPending.Commands.ConnectKvVaultCommand", missing.SingleError().FullyQualifiedErrorId);
+        Assert.Equal("VaultNotSpecified,KvCertPending.Commands.GetKvPendingCertificateCommand", ps.Run("Get-KvPendingCertificate").SingleError().FullyQualifiedErrorId);
+
+        // Az.Accounts' Get-AzAccessToken as it answers a signed-in session (here a stand-in that hands out a token this vault issued
+        // and records how it was called).
+        ps.SetVariable("azToken", SignInVault.Secure(token));
+        ps.Run("""
+            $global:azCalls = [System.Collections.Generic.List[string]]::new()
+            function global:Get-AzAccessToken { param([string]$ResourceUrl, [switch]$AsSecureString)
+                $global:azCalls.Add("$ResourceUrl|$AsSecureString")
+                [pscustomobject]@{ Token = $azToken; ExpiresOn = [DateTimeOffset]::UtcNow.AddHours(1); TokenType = 'Bearer' } }
+            """).AssertNoErrors();
+        var connection = ps.Run("Connect-KvVault -VaultUri $VaultUri -AzContext").Single();
+        Assert.Equal("AzContext", (string)connection.SignIn);
+        Assert.Equal(["https://vault.azure.net|True"], ((System.Collections.IEnumerable)ps.GetVariable("azCalls")!).Cast<object>().Select(o => o.ToString()));
+
+        var rendered = ps.Render("New-KvCertificate -Name az-cert -Subject 'CN=az' -Verbose | Remove-KvPendingCertificate -Force -PassThru -Verbose").ConsoleText;
+        Assert.Contains("az-cert", rendered, StringComparison.Ordinal);
+        SignInVault.AssertNoSecret(rendered, token);
+
+        var conflict = ps.Run("Connect-KvVault -VaultUri $VaultUri -AzContext -Identity");
+        Assert.Equal("SignInParametersInvalid,KvCertPending.Commands.ConnectKvVaultCommand", conflict.SingleError().FullyQualifiedErrorId);
+    }
+
+    [Fact]
     public void ExplicitParametersWinOverTheDefaultsAndConflictingSignInsAreRefused()
     {
         using var ps = SignInVault.OpenWithoutToken(_harness);

@@ -27,6 +27,10 @@ namespace KvCertPending.Commands
         [Parameter]
         public SwitchParameter ServicePrincipal { get; set; }
 
+        /// <summary>Uses the Az.Accounts sign-in of this session (Get-AzAccessToken for Key Vault, taken once, here).</summary>
+        [Parameter]
+        public SwitchParameter AzContext { get; set; }
+
         /// <summary>The client (application) id: of a user-assigned managed identity.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -83,7 +87,7 @@ namespace KvCertPending.Commands
         private (ICredentialChoice Credential, string SignIn) ChooseCredential(VaultEndpoint? endpoint, KvCloudEnvironment environment, TrustedCertificate? trust)
         {
             var engine = EngineLoader.Engine;
-            var ways = (Identity.IsPresent ? 1 : 0) + (ServicePrincipal.IsPresent ? 1 : 0) + (AccessToken is not null ? 1 : 0);
+            var ways = (Identity.IsPresent ? 1 : 0) + (ServicePrincipal.IsPresent ? 1 : 0) + (AzContext.IsPresent ? 1 : 0) + (AccessToken is not null ? 1 : 0);
             if (ways > 1)
             {
                 throw Conflict(Strings.SignInConflict);
@@ -92,6 +96,11 @@ namespace KvCertPending.Commands
             if (AccessToken is not null)
             {
                 return (engine.FromAccessToken(AccessToken), "AccessToken");
+            }
+
+            if (AzContext.IsPresent)
+            {
+                return (engine.FromAccessToken(AzAccessToken()), "AzContext");
             }
 
             if (Identity.IsPresent)
@@ -123,6 +132,34 @@ namespace KvCertPending.Commands
 
             var certificate = CertificateThumbprint is not null ? FromStore(CertificateThumbprint) : FromFile(CertificatePath!);
             return (engine.ServicePrincipalCertificate(TenantId, clientId, certificate, authorityEndpoint, trust), "ServicePrincipalCertificate");
+        }
+
+        /// <summary>
+        /// Az.Accounts' token for Key Vault, through its own Get-AzAccessToken (run in this session, so its context, tenant
+        /// and cloud apply). It is taken once: when it expires, run Connect-KvVault -AzContext again.
+        /// </summary>
+        private System.Security.SecureString AzAccessToken()
+        {
+            if (InvokeCommand.GetCommand("Get-AzAccessToken", CommandTypes.Cmdlet | CommandTypes.Function | CommandTypes.Alias) is null)
+            {
+                throw new KvCertPendingException("AzContextUnavailable", ErrorCategory.ObjectNotFound, Strings.AzContextUnavailable, null);
+            }
+
+            System.Collections.ObjectModel.Collection<PSObject> results;
+            try
+            {
+                results = InvokeCommand.InvokeScript("Get-AzAccessToken -ResourceUrl 'https://vault.azure.net' -AsSecureString -ErrorAction Stop");
+            }
+            catch (RuntimeException ex)
+            {
+                throw new KvCertPendingException("AzContextUnavailable", ErrorCategory.AuthenticationError,
+                    string.Format(CultureInfo.CurrentCulture, Strings.AzContextNoToken, ex.Message), null, ex);
+            }
+
+            var token = results.Count == 1 ? results[0].Properties["Token"]?.Value : null;
+            return (token is PSObject wrapped ? wrapped.BaseObject : token) as System.Security.SecureString
+                ?? throw new KvCertPendingException("AzContextUnavailable", ErrorCategory.AuthenticationError,
+                    string.Format(CultureInfo.CurrentCulture, Strings.AzContextNoToken, "no SecureString Token"), null);
         }
 
         private static X509Certificate2 FromStore(string thumbprint)

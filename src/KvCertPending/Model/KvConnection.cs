@@ -25,7 +25,7 @@ namespace KvCertPending.Model
         /// <summary>The cloud.</summary>
         public KvCloudEnvironment Environment { get; }
 
-        /// <summary>How cmdlets sign in: AccessToken, ManagedIdentity, ServicePrincipalSecret, ServicePrincipalCertificate or DefaultChain.</summary>
+        /// <summary>How cmdlets sign in: AccessToken, AzContext, ManagedIdentity, ServicePrincipalSecret, ServicePrincipalCertificate or DefaultChain.</summary>
         public string SignIn { get; }
 
         /// <summary>The client (application) id, for a user-assigned identity or a service principal.</summary>
