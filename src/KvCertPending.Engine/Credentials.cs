@@ -1,0 +1,140 @@
+using System;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Azure.Core;
+using Azure.Identity;
+using KvCertPending.Model;
+
+namespace KvCertPending.Engine
+{
+    /// <summary>The credential a client uses, and a key that tells two credentials apart without holding the secret.</summary>
+    internal sealed class CredentialChoice : ICredentialChoice
+    {
+        private static readonly ConcurrentDictionary<KvCloudEnvironment, TokenCredential> DefaultChains = new();
+
+        private CredentialChoice(TokenCredential credential, string key)
+        {
+            Credential = credential;
+            Key = key;
+        }
+
+        public TokenCredential Credential { get; }
+
+        public string Key { get; }
+
+        /// <summary>A token the user already holds (-AccessToken).</summary>
+        public static CredentialChoice FromAccessToken(SecureString token)
+        {
+            var plain = Unprotect(token);
+            using var sha = SHA256.Create();
+            var key = "token:" + Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(plain)));
+            return new CredentialChoice(new StaticTokenCredential(token.Copy()), key);
+        }
+
+        /// <summary>A managed identity: system-assigned, or user-assigned by client id.</summary>
+        public static CredentialChoice ManagedIdentity(string? clientId, TrustedCertificate? trust)
+        {
+            var options = new ManagedIdentityCredentialOptions(clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId));
+            Trust(options, trust);
+            return new CredentialChoice(new ManagedIdentityCredential(options), "mi:" + (clientId ?? "system") + "|" + trust?.Key);
+        }
+
+        /// <summary>A service principal with a client secret.</summary>
+        public static CredentialChoice ServicePrincipalSecret(string tenantId, string clientId, SecureString secret, VaultEndpoint endpoint, TrustedCertificate? trust)
+        {
+            var options = new ClientSecretCredentialOptions();
+            Authority(options, endpoint, trust);
+            using var sha = SHA256.Create();
+            var key = "sp:" + tenantId + "|" + clientId + "|" + Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(Unprotect(secret)))) + "|" + trust?.Key;
+            return new CredentialChoice(new ClientSecretCredential(tenantId, clientId, Unprotect(secret), options), key);
+        }
+
+        /// <summary>A service principal with a certificate (with its private key).</summary>
+        public static CredentialChoice ServicePrincipalCertificate(string tenantId, string clientId, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, VaultEndpoint endpoint, TrustedCertificate? trust)
+        {
+            var options = new ClientCertificateCredentialOptions();
+            Authority(options, endpoint, trust);
+            return new CredentialChoice(new ClientCertificateCredential(tenantId, clientId, certificate, options), "spc:" + tenantId + "|" + clientId + "|" + certificate.Thumbprint + "|" + trust?.Key);
+        }
+
+        /// <summary>Azure's sign-in authority; for a vault outside Azure (the local vault) the vault itself is the authority.</summary>
+        private static void Authority(TokenCredentialOptions options, VaultEndpoint endpoint, TrustedCertificate? trust)
+        {
+            options.AuthorityHost = endpoint.IsAzureHost ? VaultEndpoint.AuthorityHost(endpoint.Environment) : endpoint.VaultUri;
+            Trust(options, trust);
+            switch (options)
+            {
+                case ClientSecretCredentialOptions secret:
+                    secret.DisableInstanceDiscovery = !endpoint.IsAzureHost;
+                    break;
+                case ClientCertificateCredentialOptions certificate:
+                    certificate.DisableInstanceDiscovery = !endpoint.IsAzureHost;
+                    break;
+            }
+        }
+
+        private static void Trust(TokenCredentialOptions options, TrustedCertificate? trust)
+        {
+            if (trust is not null)
+            {
+                options.Transport = new Azure.Core.Pipeline.HttpClientTransport(trust.CreateHandler());
+            }
+        }
+
+        /// <summary>The standard chain: environment, workload identity, managed identity, Azure CLI, Azure PowerShell.</summary>
+        public static CredentialChoice Default(KvCloudEnvironment environment)
+        {
+            var chain = DefaultChains.GetOrAdd(environment, static env =>
+            {
+                var authority = VaultEndpoint.AuthorityHost(env);
+                return new ChainedTokenCredential(
+                    new EnvironmentCredential(new EnvironmentCredentialOptions { AuthorityHost = authority }),
+                    new WorkloadIdentityCredential(new WorkloadIdentityCredentialOptions { AuthorityHost = authority }),
+                    new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned),
+                    new AzureCliCredential(new AzureCliCredentialOptions { AuthorityHost = authority }),
+                    new AzurePowerShellCredential(new AzurePowerShellCredentialOptions { AuthorityHost = authority }));
+            });
+            return new CredentialChoice(chain, "default:" + environment);
+        }
+
+        internal static string Unprotect(SecureString secure)
+        {
+            var pointer = IntPtr.Zero;
+            try
+            {
+                pointer = Marshal.SecureStringToGlobalAllocUnicode(secure);
+                return Marshal.PtrToStringUni(pointer) ?? string.Empty;
+            }
+            finally
+            {
+                if (pointer != IntPtr.Zero)
+                {
+                    Marshal.ZeroFreeGlobalAllocUnicode(pointer);
+                }
+            }
+        }
+
+        /// <summary>Hands out the user's token as it is; its expiry is not known, so it is reported an hour ahead.</summary>
+        private sealed class StaticTokenCredential : TokenCredential
+        {
+            private readonly SecureString _token;
+
+            public StaticTokenCredential(SecureString token)
+            {
+                _token = token;
+                _token.MakeReadOnly();
+            }
+
+            public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+                new(Unprotect(_token), DateTimeOffset.UtcNow.AddHours(1));
+
+            public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+                new(GetToken(requestContext, cancellationToken));
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using System.Text.Json;
+using Azure;
+using Azure.Identity;
+using KvCertPending.Resources;
+
+namespace KvCertPending.Engine
+{
+    /// <summary>What the module was doing when the vault answered with an error: the same status means different things.</summary>
+    internal enum VaultOperation
+    {
+        Create,
+        GetPending,
+        List,
+        Cancel,
+        Delete,
+        Merge,
+    }
+
+    /// <summary>
+    /// Maps a vault error to a stable error id and category (404 ObjectNotFound, 409 ResourceExists, 403 PermissionDenied,
+    /// 400 InvalidOperation/InvalidArgument), keeping the service's code and message and the certificate name as target.
+    /// </summary>
+    internal static class ServiceErrors
+    {
+        public static KvCertPendingException Map(Exception exception, VaultOperation operation, string? name, VaultEndpoint endpoint, string? requestId = null)
+        {
+            switch (exception)
+            {
+                case KvCertPendingException known:
+                    return known;
+                case AggregateException aggregate when aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException):
+                    // The SDK's retries all failed (e.g. TLS or connection errors): the last attempt says why.
+                    return Map(aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1], operation, name, endpoint, requestId);
+                case AuthenticationFailedException auth:
+                    return new KvCertPendingException(
+                        "AuthenticationFailed", ErrorCategory.AuthenticationError,
+                        string.Format(CultureInfo.CurrentCulture, Strings.AuthenticationFailed, endpoint.VaultUri, auth.Message),
+                        (object?)name ?? endpoint.VaultUri, auth, Strings.AuthenticationFailedAction);
+                case RequestFailedException failed:
+                    return MapRequestFailed(failed, operation, name, endpoint, requestId);
+                default:
+                    throw new ArgumentException("Not a vault error.", nameof(exception), exception);
+            }
+        }
+
+        private static KvCertPendingException MapRequestFailed(RequestFailedException ex, VaultOperation operation, string? name, VaultEndpoint endpoint, string? requestId)
+        {
+            var (code, message, innerCode) = ReadServiceError(ex);
+            object target = (object?)name ?? endpoint.VaultUri;
+            var vault = endpoint.VaultUri.ToString();
+
+            KvCertPendingException Error(string id, ErrorCategory category, string text, string? action = null) =>
+                new(id, category,
+                    text + " " + string.Format(CultureInfo.CurrentCulture, Strings.ServiceSaid, ex.Status, code, message),
+                    target, ex, action, ex.Status, code, message);
+
+            bool Says(string fragment) => message.IndexOf(fragment, StringComparison.OrdinalIgnoreCase) >= 0;
+
+            switch (ex.Status)
+            {
+                case 0:
+                    return new KvCertPendingException(
+                        "VaultUnreachable", ErrorCategory.ConnectionError,
+                        string.Format(CultureInfo.CurrentCulture, Strings.VaultUnreachable, vault, Innermost(ex).Message),
+                        target, ex, Strings.VaultUnreachableAction);
+                case 401:
+                    return Error("AuthenticationFailed", ErrorCategory.AuthenticationError,
+                        string.Format(CultureInfo.CurrentCulture, Strings.Unauthorized, vault), Strings.AuthenticationFailedAction);
+                case 404 when operation == VaultOperation.Create && string.Equals(code, "CertificateIssuerNotFound", StringComparison.OrdinalIgnoreCase):
+                    return Error("CertificateIssuerNotFound", ErrorCategory.ObjectNotFound,
+                        string.Format(CultureInfo.CurrentCulture, Strings.IssuerNotFound, name, vault), Strings.IssuerNotFoundAction);
+                case 404 when operation is VaultOperation.GetPending or VaultOperation.Cancel or VaultOperation.Delete or VaultOperation.Merge:
+                    return Error("PendingCertificateNotFound", ErrorCategory.ObjectNotFound,
+                        requestId is null
+                            ? string.Format(CultureInfo.CurrentCulture, Strings.PendingNotFound, name, vault)
+                            : string.Format(CultureInfo.CurrentCulture, Strings.PendingNotFoundWithRequestId, name, vault, requestId));
+                case 404:
+                    return Error("VaultObjectNotFound", ErrorCategory.ObjectNotFound,
+                        string.Format(CultureInfo.CurrentCulture, Strings.VaultObjectNotFound, name ?? vault));
+                case 409 when operation == VaultOperation.Create && (string.Equals(innerCode, "ObjectIsDeletedButRecoverable", StringComparison.OrdinalIgnoreCase) || Says("deleted but recoverable") || Says("ObjectIsDeletedButRecoverable")):
+                    return Error("CertificateDeletedButRecoverable", ErrorCategory.ResourceExists,
+                        string.Format(CultureInfo.CurrentCulture, Strings.DeletedButRecoverable, name, vault), Strings.DeletedButRecoverableAction);
+                case 409 when operation == VaultOperation.Create:
+                    return Error("PendingCertificateInProgress", ErrorCategory.ResourceExists,
+                        string.Format(CultureInfo.CurrentCulture, Strings.PendingInProgress, name, vault),
+                        string.Format(CultureInfo.CurrentCulture, Strings.PendingInProgressAction, name));
+                case 409:
+                    return Error("PendingCertificateConflict", ErrorCategory.ResourceExists,
+                        string.Format(CultureInfo.CurrentCulture, Strings.PendingConflict, name, vault), Strings.PendingConflictAction);
+                case 403 when operation == VaultOperation.Merge && Says("completed"):
+                    return Error("PendingCertificateAlreadyCompleted", ErrorCategory.InvalidOperation,
+                        string.Format(CultureInfo.CurrentCulture, Strings.AlreadyCompleted, name),
+                        string.Format(CultureInfo.CurrentCulture, Strings.AlreadyCompletedAction, name));
+                case 403 when operation == VaultOperation.Merge && Says("in progress"):
+                    return Error("MergeForbiddenWhileIssuerInProgress", ErrorCategory.PermissionDenied,
+                        string.Format(CultureInfo.CurrentCulture, Strings.MergeForbidden, name),
+                        string.Format(CultureInfo.CurrentCulture, Strings.MergeForbiddenAction, name));
+                case 403 or 400 when operation == VaultOperation.Cancel && (ex.Status == 400 || Says("in progress") || Says("pending status")):
+                    return Error("CancellationNotAllowed", ErrorCategory.InvalidOperation,
+                        string.Format(CultureInfo.CurrentCulture, Strings.CancellationNotAllowed, name),
+                        string.Format(CultureInfo.CurrentCulture, Strings.CancellationNotAllowedAction, name));
+                case 403:
+                    return Error("AccessDenied", ErrorCategory.PermissionDenied,
+                        string.Format(CultureInfo.CurrentCulture, Strings.AccessDenied, vault, name));
+                case 400 when operation == VaultOperation.Merge && Says("does not match"):
+                    return Error("CertificateKeyMismatch", ErrorCategory.InvalidArgument,
+                        string.Format(CultureInfo.CurrentCulture, Strings.ServiceKeyMismatch, name), Strings.CertificateKeyMismatchAction);
+                case 400 when operation == VaultOperation.Merge:
+                    return Error("CertificateChainRejected", ErrorCategory.InvalidArgument,
+                        string.Format(CultureInfo.CurrentCulture, Strings.ChainRejected, name));
+                case 400 when operation == VaultOperation.Create:
+                    return Error("CertificateRequestRejected", ErrorCategory.InvalidArgument,
+                        string.Format(CultureInfo.CurrentCulture, Strings.CreateRejected, name));
+                case 400:
+                    return Error("InvalidRequest", ErrorCategory.InvalidArgument,
+                        string.Format(CultureInfo.CurrentCulture, Strings.InvalidRequest, name ?? vault));
+                case 429:
+                    return Error("VaultThrottled", ErrorCategory.LimitsExceeded,
+                        string.Format(CultureInfo.CurrentCulture, Strings.Throttled, vault));
+                default:
+                    return Error("VaultRequestFailed", ErrorCategory.NotSpecified,
+                        string.Format(CultureInfo.CurrentCulture, Strings.RequestFailed, vault, ex.Status));
+            }
+        }
+
+        /// <summary>error.code, error.message and error.innererror.code from the body; the SDK's view when there is none.</summary>
+        internal static (string Code, string Message, string? InnerCode) ReadServiceError(RequestFailedException ex)
+        {
+            var response = ex.GetRawResponse();
+            var code = ex.ErrorCode ?? string.Empty;
+            var message = FirstLine(ex.Message);
+            string? innerCode = null;
+            try
+            {
+                var content = response?.Content?.ToString();
+                if (!string.IsNullOrEmpty(content))
+                {
+                    using var document = JsonDocument.Parse(content!);
+                    if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+                    {
+                        if (error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String)
+                        {
+                            code = c.GetString() ?? code;
+                        }
+
+                        if (error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
+                        {
+                            message = m.GetString() ?? message;
+                        }
+
+                        if (error.TryGetProperty("innererror", out var inner) && inner.ValueKind == JsonValueKind.Object
+                            && inner.TryGetProperty("code", out var ic) && ic.ValueKind == JsonValueKind.String)
+                        {
+                            innerCode = ic.GetString();
+                        }
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                // Not JSON: keep the SDK's view.
+            }
+
+            return (code, message, innerCode);
+        }
+
+        private static string FirstLine(string text)
+        {
+            var end = text.IndexOfAny(new[] { '\r', '\n' });
+            return end < 0 ? text : text.Substring(0, end);
+        }
+
+        private static Exception Innermost(Exception ex)
+        {
+            while (ex.InnerException is not null)
+            {
+                ex = ex.InnerException;
+            }
+
+            return ex;
+        }
+    }
+}

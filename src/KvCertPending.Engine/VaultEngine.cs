@@ -1,0 +1,60 @@
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using Azure.Core;
+using Azure.Identity;
+using Azure.Security.KeyVault.Certificates;
+using KvCertPending.Model;
+
+namespace KvCertPending.Engine
+{
+    /// <summary>The engine's entry point: created by <c>EngineLoader</c> (by name, through reflection) in the module's load context.</summary>
+    internal sealed class VaultEngine : IVaultEngine
+    {
+        private static readonly string[] VaultScope = { "https://vault.azure.net/.default" };
+
+        public ICredentialChoice FromAccessToken(SecureString token) => CredentialChoice.FromAccessToken(token);
+
+        public ICredentialChoice ManagedIdentity(string? clientId, TrustedCertificate? trust) => CredentialChoice.ManagedIdentity(clientId, trust);
+
+        public ICredentialChoice ServicePrincipalSecret(string tenantId, string clientId, SecureString secret, VaultEndpoint endpoint, TrustedCertificate? trust) =>
+            CredentialChoice.ServicePrincipalSecret(tenantId, clientId, secret, endpoint, trust);
+
+        public ICredentialChoice ServicePrincipalCertificate(string tenantId, string clientId, X509Certificate2 certificate, VaultEndpoint endpoint, TrustedCertificate? trust) =>
+            CredentialChoice.ServicePrincipalCertificate(tenantId, clientId, certificate, endpoint, trust);
+
+        public ICredentialChoice DefaultChain(KvCloudEnvironment environment) => CredentialChoice.Default(environment);
+
+        public async Task SignInAsync(ICredentialChoice credential, VaultEndpoint errorEndpoint, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await ((CredentialChoice)credential).Credential.GetTokenAsync(new TokenRequestContext(VaultScope), cancellationToken).ConfigureAwait(false);
+            }
+            catch (AuthenticationFailedException ex)
+            {
+                throw ServiceErrors.Map(ex, VaultOperation.List, null, errorEndpoint);
+            }
+        }
+
+        public IVaultSession Open(VaultEndpoint endpoint, ICredentialChoice credential, TrustedCertificate? trust) =>
+            new VaultSession(endpoint, VaultClientFactory.Get(endpoint, (CredentialChoice)credential, trust));
+
+        public IPolicyRequest BuildPolicy(PolicyParameters parameters, string certificateName) => new PolicyRequest(PolicyBuilder.Build(parameters, certificateName));
+
+        public IPolicyRequest PolicyFromObject(object value, string certificateName) => new PolicyRequest(PolicyReader.FromObject(value, certificateName));
+
+        public IPolicyRequest PolicyFromJson(string json, string certificateName) => new PolicyRequest(PolicyReader.FromJson(json, certificateName));
+    }
+
+    /// <summary>The SDK's policy behind the cmdlets' opaque handle.</summary>
+    internal sealed class PolicyRequest : IPolicyRequest
+    {
+        public PolicyRequest(CertificatePolicy policy) => Policy = policy;
+
+        public CertificatePolicy Policy { get; }
+
+        public string? IssuerName => Policy.IssuerName;
+    }
+}

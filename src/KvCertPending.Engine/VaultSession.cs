@@ -1,0 +1,238 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using Azure;
+using Azure.Identity;
+using Azure.Security.KeyVault.Certificates;
+using KvCertPending.Model;
+
+namespace KvCertPending.Engine
+{
+    /// <summary>
+    /// Everything the cmdlets do to one vault, through the SDK's CertificateClient. Every call takes the cmdlet's
+    /// cancellation token; every vault error leaves as a <see cref="KvCertPendingException"/>.
+    /// </summary>
+    internal sealed class VaultSession : IVaultSession
+    {
+        /// <summary>How many pending objects the vault-wide listing fetches at once.</summary>
+        public const int ListingParallelism = 12;
+
+        private readonly CertificateClient _client;
+
+        public VaultSession(VaultEndpoint endpoint, CertificateClient client)
+        {
+            Endpoint = endpoint;
+            _client = client;
+        }
+
+        public VaultEndpoint Endpoint { get; }
+
+        public async Task<(KvPendingCertificate State, TimeSpan? RetryAfter)> CreateAsync(
+            string name, IPolicyRequest policy, bool? enabled, IDictionary<string, string>? tags, bool? preserveCertificateOrder, CancellationToken cancellationToken)
+        {
+            var observer = new ResponseObserver();
+            try
+            {
+                using (RequestScope.Begin(observer))
+                {
+                    var operation = await _client.StartCreateCertificateAsync(name, ((PolicyRequest)policy).Policy, enabled, tags, preserveCertificateOrder, cancellationToken).ConfigureAwait(false);
+                    return (ModelMapper.ToPending(Endpoint, name, operation.Properties, DateTimeOffset.UtcNow), observer.RetryAfter);
+                }
+            }
+            catch (Exception ex) when (IsVaultError(ex))
+            {
+                throw ServiceErrors.Map(ex, VaultOperation.Create, name, Endpoint);
+            }
+        }
+
+        public async Task<(KvPendingCertificate State, TimeSpan? RetryAfter)> GetPendingAsync(string name, string? requestId, CancellationToken cancellationToken)
+        {
+            var observer = new ResponseObserver();
+            try
+            {
+                using (RequestScope.Begin(observer, requestId))
+                {
+                    var operation = await _client.GetCertificateOperationAsync(name, cancellationToken).ConfigureAwait(false);
+                    var state = ModelMapper.ToPending(Endpoint, name, operation.Properties, DateTimeOffset.UtcNow);
+                    if (requestId is not null && !string.Equals(state.RequestId, requestId, StringComparison.OrdinalIgnoreCase))
+                    {
+                        // The service filters by request_id; a vault that ignored the filter must not hand back another request.
+                        throw new RequestFailedException(404, "Pending certificate with request id " + requestId + " not found.", "PendingCertificateNotFound", null);
+                    }
+
+                    return (state, observer.RetryAfter);
+                }
+            }
+            catch (Exception ex) when (IsVaultError(ex))
+            {
+                throw ServiceErrors.Map(ex, VaultOperation.GetPending, name, Endpoint, requestId);
+            }
+        }
+
+        /// <summary>Names of every certificate in the vault, pending ones included (the includePending listing).</summary>
+        public async Task<IReadOnlyList<string>> ListCertificateNamesAsync(CancellationToken cancellationToken)
+        {
+            var names = new List<string>();
+            try
+            {
+                await foreach (var properties in _client.GetPropertiesOfCertificatesAsync(includePending: true, cancellationToken).ConfigureAwait(false))
+                {
+                    names.Add(properties.Name);
+                }
+            }
+            catch (Exception ex) when (IsVaultError(ex))
+            {
+                throw ServiceErrors.Map(ex, VaultOperation.List, null, Endpoint);
+            }
+
+            return names.Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList();
+        }
+
+        /// <summary>Names of the vault's issuer objects (for completion).</summary>
+        public async Task<IReadOnlyList<string>> ListIssuerNamesAsync(CancellationToken cancellationToken)
+        {
+            var names = new List<string>();
+            try
+            {
+                await foreach (var issuer in _client.GetPropertiesOfIssuersAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    names.Add(issuer.Name);
+                }
+            }
+            catch (Exception ex) when (IsVaultError(ex))
+            {
+                throw ServiceErrors.Map(ex, VaultOperation.List, null, Endpoint);
+            }
+
+            return names.OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList();
+        }
+
+        /// <summary>
+        /// The pending objects of <paramref name="names"/>, fetched concurrently (at most <see cref="ListingParallelism"/>
+        /// at once), in the order of <paramref name="names"/>. A name without a pending object is left out; any other
+        /// failure is kept in its place.
+        /// </summary>
+        public async Task<IReadOnlyList<(KvPendingCertificate? State, KvCertPendingException? Error)>> GetManyPendingAsync(
+            IReadOnlyList<string> names, string? requestId, CancellationToken cancellationToken)
+        {
+            using var gate = new SemaphoreSlim(ListingParallelism);
+            var tasks = names.Select(async name =>
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    var (state, _) = await GetPendingAsync(name, requestId, cancellationToken).ConfigureAwait(false);
+                    return ((KvPendingCertificate?)state, (KvCertPendingException?)null);
+                }
+                catch (KvCertPendingException ex) when (ex.ErrorId == "PendingCertificateNotFound")
+                {
+                    return (null, null);
+                }
+                catch (KvCertPendingException ex)
+                {
+                    return (null, ex);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }).ToList();
+
+            var results = await Task.WhenAll(tasks).ConfigureAwait(false);
+            return results.Where(r => r.Item1 is not null || r.Item2 is not null).ToList();
+        }
+
+        public async Task<KvPendingCertificate> CancelAsync(string name, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var operation = new CertificateOperation(_client, name);
+                await operation.CancelAsync(cancellationToken).ConfigureAwait(false);
+                return ModelMapper.ToPending(Endpoint, name, operation.Properties, DateTimeOffset.UtcNow);
+            }
+            catch (Exception ex) when (IsVaultError(ex))
+            {
+                throw ServiceErrors.Map(ex, VaultOperation.Cancel, name, Endpoint);
+            }
+        }
+
+        public async Task<KvPendingCertificate> DeleteAsync(string name, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var operation = new CertificateOperation(_client, name);
+                await operation.DeleteAsync(cancellationToken).ConfigureAwait(false);
+                return ModelMapper.ToPending(Endpoint, name, operation.Properties, DateTimeOffset.UtcNow);
+            }
+            catch (Exception ex) when (IsVaultError(ex))
+            {
+                throw ServiceErrors.Map(ex, VaultOperation.Delete, name, Endpoint);
+            }
+        }
+
+        public async Task<KvCertificate> MergeAsync(
+            string name, IReadOnlyList<X509Certificate2> chain, bool? enabled, IDictionary<string, string>? tags, CancellationToken cancellationToken)
+        {
+            var options = new MergeCertificateOptions(name, chain.Select(c => c.RawData)) { Enabled = enabled };
+            if (tags is not null)
+            {
+                foreach (var tag in tags)
+                {
+                    options.Tags[tag.Key] = tag.Value;
+                }
+            }
+
+            try
+            {
+                var merged = await _client.MergeCertificateAsync(options, cancellationToken).ConfigureAwait(false);
+                return ModelMapper.ToCertificate(Endpoint, merged.Value);
+            }
+            catch (Exception ex) when (IsVaultError(ex))
+            {
+                throw ServiceErrors.Map(ex, VaultOperation.Merge, name, Endpoint);
+            }
+        }
+
+        /// <summary>
+        /// Polls the pending object until it is final, honouring Retry-After (clamped by <see cref="PollInterval"/>),
+        /// until <paramref name="timeout"/> if given. Cancelling the token ends the wait at once.
+        /// </summary>
+        public async Task<WaitResult> WaitAsync(
+            KvPendingCertificate initial, TimeSpan? retryAfter, TimeSpan? timeout, IWaitObserver observer, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            var state = initial;
+            while (!state.IsFinal)
+            {
+                var delay = PollInterval.From(retryAfter);
+                if (timeout is { } limit)
+                {
+                    var left = limit - clock.Elapsed;
+                    if (left <= TimeSpan.Zero)
+                    {
+                        return new WaitResult(state, timedOut: true);
+                    }
+
+                    if (delay > left)
+                    {
+                        delay = left;
+                    }
+                }
+
+                observer.Polled(state, clock.Elapsed, delay, timeout);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                (state, retryAfter) = await GetPendingAsync(state.Name, state.RequestId, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new WaitResult(state, timedOut: false);
+        }
+
+        private static bool IsVaultError(Exception ex) =>
+            ex is RequestFailedException or AuthenticationFailedException
+            || (ex is AggregateException aggregate && aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException));
+    }
+}

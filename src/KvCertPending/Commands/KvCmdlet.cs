@@ -1,0 +1,210 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Security;
+using System.Threading;
+using System.Threading.Tasks;
+using KvCertPending.Engine;
+using KvCertPending.Model;
+using KvCertPending.Resources;
+
+namespace KvCertPending.Commands
+{
+    /// <summary>
+    /// What every cmdlet shares: the connection parameters (-VaultName/-Environment or -VaultUri, -AccessToken), the
+    /// cancellation token that Ctrl+C (StopProcessing) cancels, and the one way to run engine work: on the pipeline
+    /// thread, draining what workers queued (progress, verbose) while the work runs.
+    /// </summary>
+    public abstract class KvCmdlet : PSCmdlet, IDisposable
+    {
+        /// <summary>Parameter set: the vault by name (public cloud unless -Environment).</summary>
+        protected const string ByVaultNameSet = nameof(VaultName);
+
+        /// <summary>Parameter set: the vault by URI (also how pipeline objects bind).</summary>
+        protected const string ByVaultUriSet = nameof(VaultUri);
+
+        /// <summary>Parameter set: a KvPendingCertificate from the pipeline.</summary>
+        protected const string ByInputObjectSet = "InputObject";
+
+        private readonly CancellationTokenSource _cancel = new();
+        private readonly Dictionary<string, IVaultSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
+        private ICredentialChoice? _accessTokenCredential;
+
+        /// <summary>The vault's name, e.g. contoso-kv (https://contoso-kv.vault.azure.net/).</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByVaultNameSet)]
+        [ValidateNotNullOrEmpty]
+        [Alias("Vault")]
+        public string VaultName { get; set; } = string.Empty;
+
+        /// <summary>The cloud that -VaultName is in.</summary>
+        [Parameter(ParameterSetName = ByVaultNameSet)]
+        public KvCloudEnvironment Environment { get; set; } = KvCloudEnvironment.AzureCloud;
+
+        /// <summary>The vault's URI, e.g. https://contoso-kv.vault.azure.net/ or https://localhost:8443/.</summary>
+        /// <remarks>Optional: without -VaultUri and -VaultName the vault of Connect-KvVault is used (else the error VaultNotSpecified).</remarks>
+        [Parameter(ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        public Uri? VaultUri { get; set; }
+
+        /// <summary>A bearer token for Key Vault that the caller already holds; by default the Azure.Identity chain is used.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? AccessToken { get; set; }
+
+        /// <summary>Cancelled by Ctrl+C (StopProcessing).</summary>
+        internal CancellationToken CancelToken => _cancel.Token;
+
+        /// <inheritdoc />
+        protected override void StopProcessing() => _cancel.Cancel();
+
+        /// <summary>PowerShell disposes the cmdlet when the pipeline is done with it.</summary>
+        public void Dispose()
+        {
+            _cancel.Dispose();
+            GC.SuppressFinalize(this);
+        }
+
+        /// <summary>The session for the vault this record names: -VaultName, -VaultUri or the piped object's VaultUri.</summary>
+        internal IVaultSession Session(KvPendingCertificate? inputObject = null)
+        {
+            var defaults = SessionDefaults.Current;
+            VaultEndpoint endpoint = ParameterSetName switch
+            {
+                ByVaultNameSet => VaultEndpoint.FromName(VaultName, Environment),
+                ByVaultUriSet when VaultUri is not null => VaultEndpoint.FromUri(VaultUri),
+                ByVaultUriSet => defaults?.Endpoint ?? throw new KvCertPendingException(
+                    "VaultNotSpecified", ErrorCategory.InvalidArgument, Strings.VaultNotSpecified, null),
+                ByInputObjectSet => VaultEndpoint.FromUri((inputObject ?? throw new PSArgumentNullException("InputObject")).VaultUri),
+                _ => throw new PSInvalidOperationException("Unknown parameter set " + ParameterSetName),
+            };
+
+            if (_sessions.TryGetValue(endpoint.Key, out var session))
+            {
+                return session;
+            }
+
+            // Explicit -AccessToken wins, then Connect-KvVault's sign-in, then the standard chain.
+            var engine = EngineLoader.Engine;
+            var credential = AccessToken is not null
+                ? _accessTokenCredential ??= engine.FromAccessToken(AccessToken)
+                : defaults?.Credential ?? engine.DefaultChain(endpoint.Environment);
+            session = engine.Open(endpoint, credential, ResolveTrust());
+            _sessions[endpoint.Key] = session;
+            return session;
+        }
+
+        /// <summary>The local-vault trust setting of the caller's session ($KvCertPendingTrustedCertificate, else the environment).</summary>
+        internal TrustedCertificate? ResolveTrust() =>
+            TrustedCertificate.Resolve(
+                GetVariableValue(TrustedCertificate.VariableName),
+                path => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+
+        /// <summary>
+        /// Runs engine work to completion on the pipeline thread. Work runs on the thread pool and posts what it wants
+        /// written; this thread writes it. Ctrl+C cancels the work and stops the pipeline.
+        /// </summary>
+        internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work)
+        {
+            using var queue = new PipelineQueue();
+            var task = Task.Run(() => work(queue, CancelToken));
+            _ = task.ContinueWith(_ => queue.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            foreach (var action in queue.Drain())
+            {
+                action(this);
+            }
+
+            try
+            {
+                return task.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>One item failed: write its error and go on with the next.</summary>
+        internal void WriteKvError(KvCertPendingException error) => WriteError(error.ToErrorRecord());
+
+        /// <summary>Runs one item's work; a failure of that item becomes a non-terminating error.</summary>
+        internal void ForItem(Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (KvCertPendingException error)
+            {
+                WriteKvError(error);
+            }
+        }
+
+        /// <summary>ShouldProcess, where -Force skips the confirmation prompt but -WhatIf still only tells.</summary>
+        internal bool ShouldChange(string target, string action, bool force)
+        {
+            if (force && !MyInvocation.BoundParameters.ContainsKey("Confirm"))
+            {
+                var whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value) && value is SwitchParameter { IsPresent: true };
+                var whatIfPreference = GetVariableValue("WhatIfPreference") is { } preference && LanguagePrimitives.IsTrue(preference);
+                if (!whatIf && !whatIfPreference)
+                {
+                    return true;
+                }
+            }
+
+            return ShouldProcess(target, action);
+        }
+
+        /// <summary>-Tag as the SDK wants it: string keys and values.</summary>
+        internal static IDictionary<string, string>? ToTags(System.Collections.Hashtable? tags) =>
+            tags?.Cast<System.Collections.DictionaryEntry>().ToDictionary(
+                e => System.Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty,
+                e => System.Convert.ToString(e.Value is PSObject ps ? ps.BaseObject : e.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
+
+        /// <summary>"name in vault" for ShouldProcess targets.</summary>
+        internal static string Describe(string name, IVaultSession session) =>
+            string.Format(System.Globalization.CultureInfo.CurrentCulture, Strings.TargetDescription, name, session.Endpoint.VaultUri);
+
+        /// <summary>Refuses a certificate name the service would refuse, before anything is sent.</summary>
+        internal static void CheckName(string name)
+        {
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new KvCertPendingException("CertificateNameMissing", ErrorCategory.InvalidArgument, Strings.CertificateNameMissing, null);
+            }
+
+            if (!CertificateNames.IsValid(name))
+            {
+                throw new KvCertPendingException(
+                    "CertificateNameInvalid", ErrorCategory.InvalidArgument,
+                    string.Format(System.Globalization.CultureInfo.CurrentCulture, Strings.CertificateNameInvalid, name), name);
+            }
+        }
+    }
+
+    /// <summary>Actions posted by workers, written by the pipeline thread.</summary>
+    internal sealed class PipelineQueue : IDisposable
+    {
+        private readonly BlockingCollection<Action<KvCmdlet>> _actions = new();
+
+        public void Post(Action<KvCmdlet> action)
+        {
+            try
+            {
+                _actions.TryAdd(action);
+            }
+            catch (InvalidOperationException)
+            {
+                // Completed: the work is over, nothing more to write.
+            }
+        }
+
+        public void Complete() => _actions.CompleteAdding();
+
+        public IEnumerable<Action<KvCmdlet>> Drain() => _actions.GetConsumingEnumerable();
+
+        public void Dispose() => _actions.Dispose();
+    }
+}

@@ -1,6 +1,0 @@
-namespace KvCertPending
-{
-    internal static class Placeholder
-    {
-    }
-}

@@ -1,7 +1,0 @@
-namespace KvCertPending.Placeholder;
-
-public class SmokeTests
-{
-    [Xunit.Fact]
-    public void Builds() => Xunit.Assert.True(true);
-}

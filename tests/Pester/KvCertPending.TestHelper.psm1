@@ -1,0 +1,177 @@
+<#
+    Shared helper for the Pester tests: starts a local vault (dotnet run --project src/KvCertPending.LocalVault) in a
+    test's $TestDrive, imports the built module from out/KvCertPending, trusts exactly the vault's TLS certificate, and
+    talks to the vault's management endpoints (issuer simulations, the local CA) for test setup.
+#>
+#Requires -Version 7.2
+Set-StrictMode -Version 3.0
+
+$script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+
+if (-not ('KvCertPendingTests.PinnedHttp' -as [type])) {
+    # A handler that trusts exactly one certificate (the vault's), as the module does: nothing is switched off.
+    Add-Type -TypeDefinition @'
+using System;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace KvCertPendingTests
+{
+    public static class PinnedHttp
+    {
+        public static HttpClient Create(string pemPath)
+        {
+            byte[] pinned = X509Certificate2.CreateFromPem(File.ReadAllText(pemPath)).RawData;
+            var handler = new HttpClientHandler
+            {
+                ServerCertificateCustomValidationCallback = (message, certificate, chain, errors) =>
+                    errors == SslPolicyErrors.None ||
+                    (errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate != null && certificate.RawData.SequenceEqual(pinned)),
+            };
+            return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+        }
+    }
+}
+'@
+}
+
+function Get-KvTestRepositoryRoot {
+    $script:RepositoryRoot
+}
+
+function Start-KvTestVault {
+    <# Starts a local vault on a free loopback port with its data in $DataDirectory; returns its URI and files. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $DataDirectory)
+
+    $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($argument in 'run', '--project', (Join-Path $script:RepositoryRoot 'src/KvCertPending.LocalVault'), '--', '--port', '0', '--data', $DataDirectory) {
+        $start.ArgumentList.Add($argument)
+    }
+    $start.RedirectStandardOutput = $true
+    $start.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($start)
+
+    $uri = $null
+    $tls = $null
+    $ca = $null
+    $deadline = [DateTime]::UtcNow.AddMinutes(3)
+    while (-not ($uri -and $tls -and $ca)) {
+        if ([DateTime]::UtcNow -gt $deadline -or $process.HasExited) {
+            if (-not $process.HasExited) { $process.Kill($true) }
+            throw "The local vault did not start (exit code: $(if ($process.HasExited) { $process.ExitCode } else { 'timeout' }))."
+        }
+        $line = $process.StandardOutput.ReadLine()
+        if ($null -eq $line) { continue }
+        switch -Regex ($line) {
+            '^Local vault listening on (?<v>\S+)' { $uri = $Matches.v }
+            '^TLS certificate \(PEM\):\s+(?<v>.+)$' { $tls = $Matches.v.Trim() }
+            '^Local CA root \(PEM\):\s+(?<v>.+)$' { $ca = $Matches.v.Trim() }
+        }
+    }
+
+    [pscustomobject]@{
+        PSTypeName            = 'KvCertPendingTests.LocalVault'
+        VaultUri              = $uri
+        TlsCertificatePemPath = $tls
+        CaCertificatePemPath  = $ca
+        Process               = $process
+        Http                  = [KvCertPendingTests.PinnedHttp]::Create($tls)
+    }
+}
+
+function Stop-KvTestVault {
+    <# Stops a vault started by Start-KvTestVault (its process tree only). #>
+    param([Parameter(Mandatory)] $Vault)
+    $Vault.Http.Dispose()
+    if (-not $Vault.Process.HasExited) {
+        $Vault.Process.Kill($true)
+        $Vault.Process.WaitForExit(10000) | Out-Null
+    }
+    $Vault.Process.Dispose()
+}
+
+function Initialize-KvTestSession {
+    <# Imports the built module and points it at the vault: trusted TLS certificate and an AccessToken default. #>
+    param([Parameter(Mandatory)] $Vault)
+    Import-Module (Join-Path $script:RepositoryRoot 'out/KvCertPending/KvCertPending.psd1') -Force -Global
+    $env:KVCERTPENDING_TRUSTED_CERTIFICATE = $Vault.TlsCertificatePemPath
+    # The local vault accepts any bearer token.
+    $global:PSDefaultParameterValues['*-Kv*:AccessToken'] = [System.Net.NetworkCredential]::new('', 'pester-token').SecurePassword
+}
+
+function Invoke-KvTestVaultRequest {
+    <# Sends one JSON request to the vault and returns the parsed answer; fails on a non-success status. #>
+    param(
+        [Parameter(Mandatory)] $Vault,
+        [Parameter(Mandatory)] [ValidateSet('Get', 'Put', 'Post', 'Patch', 'Delete')] [string] $Method,
+        [Parameter(Mandatory)] [string] $Path,
+        $Body
+    )
+    $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::new($Method.ToUpperInvariant()), [Uri]::new([Uri]$Vault.VaultUri, $Path))
+    $request.Headers.Authorization = [System.Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', 'pester-token')
+    if ($null -ne $Body) {
+        $request.Content = [System.Net.Http.StringContent]::new(($Body | ConvertTo-Json -Depth 10), [System.Text.Encoding]::UTF8, 'application/json')
+    }
+    $response = $Vault.Http.SendAsync($request).GetAwaiter().GetResult()
+    $text = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+    if (-not $response.IsSuccessStatusCode) {
+        throw "$Method $Path answered $([int]$response.StatusCode): $text"
+    }
+    if ($text) { $text | ConvertFrom-Json }
+}
+
+function New-KvTestIssuer {
+    <# Creates an issuer object in the vault and sets how its simulated CA answers (issue, fail or reject, after a delay). #>
+    param(
+        [Parameter(Mandatory)] $Vault,
+        [Parameter(Mandatory)] [string] $Name,
+        [string] $Provider = 'DigiCert',
+        [double] $DelaySeconds = 0.5,
+        [ValidateSet('issue', 'fail', 'reject')] [string] $Outcome = 'issue',
+        [bool] $HonourCancellation = $true
+    )
+    Invoke-KvTestVaultRequest -Vault $Vault -Method Put -Path "certificates/issuers/$($Name)?api-version=7.5" -Body @{
+        provider    = $Provider
+        credentials = @{ account_id = 'pester'; pwd = 'not-a-secret' }
+        org_details = @{ id = 'pester-org' }
+    } | Out-Null
+    Invoke-KvTestVaultRequest -Vault $Vault -Method Put -Path "_localvault/simulations/$Name" -Body @{
+        delaySeconds = $DelaySeconds; outcome = $Outcome; honourCancellation = $HonourCancellation
+    } | Out-Null
+}
+
+function New-KvTestSignedChain {
+    <# Has the local CA sign a CSR (DER bytes); returns the chain as base64 DER strings, leaf first. #>
+    param([Parameter(Mandatory)] $Vault, [Parameter(Mandatory)] [byte[]] $Csr, [int] $ValidityDays = 90)
+    $answer = Invoke-KvTestVaultRequest -Vault $Vault -Method Post -Path '_localvault/ca/sign' -Body @{
+        csr = [Convert]::ToBase64String($Csr); validityDays = $ValidityDays
+    }
+    , [string[]]$answer.x5c
+}
+
+function ConvertTo-KvTestPem {
+    <# Base64 DER certificates -> one PEM text. #>
+    param([Parameter(Mandatory)] [string[]] $X5c)
+    ($X5c | ForEach-Object {
+        "-----BEGIN CERTIFICATE-----`n" + ($_ -replace '(.{64})', "`$1`n").TrimEnd("`n") + "`n-----END CERTIFICATE-----"
+    }) -join "`n"
+}
+
+function Wait-KvTestStatus {
+    <# Polls a pending request until it has the given status (for test setup, not under test). #>
+    param([Parameter(Mandatory)] [string] $VaultUri, [Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Status)
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    do {
+        $pending = Get-KvPendingCertificate -VaultUri $VaultUri -Name $Name
+        if ($pending.Status -eq $Status) { return $pending }
+        Start-Sleep -Milliseconds 200
+    } while ([DateTime]::UtcNow -lt $deadline)
+    throw "$Name did not reach the status $Status (last: $($pending.Status))."
+}
+
+Export-ModuleMember -Function Get-KvTestRepositoryRoot, Start-KvTestVault, Stop-KvTestVault, Initialize-KvTestSession,
+    Invoke-KvTestVaultRequest, New-KvTestIssuer, New-KvTestSignedChain, ConvertTo-KvTestPem, Wait-KvTestStatus
