@@ -14,8 +14,7 @@ internal sealed record NameState(bool CertificateExists, string? Cer, string? Re
     /// <summary>Reads the state from the vault, checking on the way that it is not an impossible one.</summary>
     public static async Task<NameState> ObserveAsync(RawVault raw, string name, List<string> impossible)
     {
-        RawResponse pending = await raw.GetAsync($"/certificates/{name}/pending").ConfigureAwait(false);
-        RawResponse bundle = await raw.GetAsync($"/certificates/{name}").ConfigureAwait(false);
+        (RawResponse pending, RawResponse bundle) = await SnapshotAsync(raw, name).ConfigureAwait(false);
         bool certificate = bundle.Status == HttpStatusCode.OK;
         string? cer = certificate ? bundle.Json["cer"]?.GetValue<string>() : null;
         if (pending.Status != HttpStatusCode.OK)
@@ -53,6 +52,26 @@ internal sealed record NameState(bool CertificateExists, string? Cer, string? Re
         }
 
         return new NameState(certificate, cer, KvAssert.Str(p, "request_id"), status, p["cancellation_requested"]!.GetValue<bool>());
+    }
+
+    /// <summary>
+    /// Reads the pending object and the certificate as one consistent snapshot: the two are separate requests, and a
+    /// simulated CA may complete the request between them (after a restart it resumes in-flight requests), so the
+    /// pending object is read again after the certificate and the pair is kept only when the pending object did not move.
+    /// </summary>
+    private static async Task<(RawResponse Pending, RawResponse Bundle)> SnapshotAsync(RawVault raw, string name)
+    {
+        const int Attempts = 10;
+        for (int attempt = 1; ; attempt++)
+        {
+            RawResponse pending = await raw.GetAsync($"/certificates/{name}/pending").ConfigureAwait(false);
+            RawResponse bundle = await raw.GetAsync($"/certificates/{name}").ConfigureAwait(false);
+            RawResponse again = await raw.GetAsync($"/certificates/{name}/pending").ConfigureAwait(false);
+            if ((pending.Status == again.Status && pending.Body == again.Body) || attempt == Attempts)
+            {
+                return (pending, bundle);
+            }
+        }
     }
 
     /// <summary>True if <paramref name="other"/> is this state, a null request id (a create whose answer was lost) matching any.</summary>
