@@ -19,7 +19,7 @@ namespace KvCertPending.Engine
     internal sealed class VaultSession : IVaultSession
     {
         /// <summary>How many pending objects the vault-wide listing fetches at once.</summary>
-        public const int ListingParallelism = 12;
+        public const int ListingParallelism = 32;
 
         private readonly CertificateClient _client;
 
