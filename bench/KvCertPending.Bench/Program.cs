@@ -15,8 +15,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-// dotnet run -c Release --project bench/KvCertPending.Bench -- [import] [percall] [scan] [create] [throughput] [wait]
-//   [--calls 200] [--certificates 1000] [--pending 200] [--latency-ms 20] [--creates 60]
+// dotnet run -c Release --project bench/KvCertPending.Bench -- [import] [percall] [scan] [growth] [create] [throughput] [wait]
+//   [--calls 200] [--certificates 1000] [--pending 200] [--latency-ms 20] [--creates 60] [--sizes 100,500,1000,2000,5000] [--svg docs/scan-growth.svg]
 // Prints markdown tables (measured, baseline, ratio, target) for docs/performance.md. Nothing here asserts a time.
 if (args.Length >= 2 && args[0] == "--child")
 {
@@ -40,6 +40,12 @@ if (all || options.Scenarios.Contains("percall"))
 if (all || options.Scenarios.Contains("scan"))
 {
     await ScanAsync(options.Certificates, options.Pending, options.LatencyMs).ConfigureAwait(false);
+}
+
+if (options.Scenarios.Contains("growth"))
+{
+    // Not part of "all": the SDK loop alone takes minutes at 5,000 certificates.
+    await ModuleScenarios.GrowthAsync(options.Sizes, options.LatencyMs, options.SvgPath).ConfigureAwait(false);
 }
 
 if (all || options.Scenarios.Contains("create"))
@@ -113,94 +119,10 @@ static int ImportChild(string mode)
     return shell.HadErrors ? 1 : 0;
 }
 
-// 2. Per-call overhead: Get-KvPendingCertificate N times in one pipeline vs CertificateClient.GetCertificateOperation N times.
-static async Task PerCallAsync(int calls)
-{
-    await using var harness = await LocalVaultHarness.StartAsync().ConfigureAwait(false);
-    await harness.Certificates.StartCreateCertificateAsync("bench-one", new CertificatePolicy(WellKnownIssuerNames.Unknown, "CN=bench-one")).ConfigureAwait(false);
-    using var session = harness.OpenSession();
-    const string Script = "for ($i = 0; $i -lt $Calls; $i++) { $null = Get-KvPendingCertificate -VaultUri $VaultUri -Name 'bench-one' }";
-    session.Run(Script, new Dictionary<string, object?> { ["Calls"] = 5 }).ThrowIfErrors();
-    for (var i = 0; i < 5; i++)
-    {
-        await harness.Certificates.GetCertificateOperationAsync("bench-one").ConfigureAwait(false);
-    }
+// 2. Per-call overhead and 3. the vault-wide scan: see ModuleScenarios.cs.
+static Task PerCallAsync(int calls) => ModuleScenarios.PerCallAsync(calls);
 
-    var module = Measure.Milliseconds(() => session.Run(Script, new Dictionary<string, object?> { ["Calls"] = calls }).ThrowIfErrors());
-    var sdk = await Measure.MillisecondsAsync(async () =>
-    {
-        for (var i = 0; i < calls; i++)
-        {
-            await harness.Certificates.GetCertificateOperationAsync("bench-one").ConfigureAwait(false);
-        }
-    }).ConfigureAwait(false);
-    Measure.Header($"Per-call overhead ({calls} calls, one local vault)");
-    Measure.Row("Get-KvPendingCertificate per call vs GetCertificateOperation", module / calls, sdk / calls, "ms", "<= 1.2x", module / sdk <= 1.2);
-}
-
-// 3. Vault-wide scan: every pending request in a vault of N certificates, P of them pending.
-static async Task ScanAsync(int certificates, int pending, int latencyMs)
-{
-    // The local vault adds latencyMs to every Key Vault request, as a vault across a network does (setup included).
-    await using var harness = await LocalVaultHarness.StartAsync(configure: o => o.ResponseLatency = TimeSpan.FromMilliseconds(latencyMs)).ConfigureAwait(false);
-    var client = harness.Certificates;
-    var setup = Stopwatch.StartNew();
-    using (var gate = new SemaphoreSlim(16))
-    {
-        await Task.WhenAll(Enumerable.Range(0, certificates).Select(async i =>
-        {
-            await gate.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                var name = $"scan-{i:D5}";
-                if (i < pending)
-                {
-                    await client.StartCreateCertificateAsync(name, new CertificatePolicy(WellKnownIssuerNames.Unknown, "CN=" + name)).ConfigureAwait(false);
-                }
-                else
-                {
-                    var operation = await client.StartCreateCertificateAsync(name, new CertificatePolicy(WellKnownIssuerNames.Self, "CN=" + name)).ConfigureAwait(false);
-                    await operation.WaitForCompletionAsync(TimeSpan.FromMilliseconds(50), default).ConfigureAwait(false);
-                    await operation.DeleteAsync().ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                gate.Release();
-            }
-        })).ConfigureAwait(false);
-    }
-
-    Console.WriteLine();
-    Console.WriteLine($"(scan setup: {certificates} certificates, {pending} pending, made in {setup.Elapsed.TotalSeconds:0.0} s)");
-    using var session = harness.OpenSession();
-    const string Script = "@(Get-KvPendingCertificate -VaultUri $VaultUri).Count";
-    session.Run(Script).ThrowIfErrors();
-    var before = Process.GetCurrentProcess().WorkingSet64;
-    long found = 0;
-    var module = Measure.Milliseconds(() => found = Convert.ToInt64(session.Run(Script).ThrowIfErrors().Output[0].BaseObject, CultureInfo.InvariantCulture));
-    var growth = (Process.GetCurrentProcess().PeakWorkingSet64 - before) / (1024.0 * 1024.0);
-    long sdkFound = 0;
-    var sdk = await Measure.MillisecondsAsync(async () =>
-    {
-        await foreach (var properties in client.GetPropertiesOfCertificatesAsync(includePending: true).ConfigureAwait(false))
-        {
-            try
-            {
-                await client.GetCertificateOperationAsync(properties.Name).ConfigureAwait(false);
-                sdkFound++;
-            }
-            catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
-            {
-                // Not pending.
-            }
-        }
-    }).ConfigureAwait(false);
-    Measure.Header($"Vault-wide scan ({certificates} certificates, {pending} pending, {latencyMs} ms added per request; module found {found}, SDK loop found {sdkFound})");
-    Measure.Row("Get-KvPendingCertificate (all) vs sequential SDK loop", module, sdk, "ms", ">= 10x faster (ratio <= 0.1)", module / sdk <= 0.1);
-    Console.WriteLine();
-    Console.WriteLine($"Working-set growth during the module's scan: at most {Measure.F(Math.Max(0, growth))} MB (target < 100 MB).");
-}
+static Task ScanAsync(int certificates, int pending, int latencyMs) => ModuleScenarios.ScanAsync(certificates, pending, latencyMs);
 
 // 4. Create latency of the local vault (RSA 2048, manual issuer) vs generating the key and CSR inline.
 static async Task CreateLatencyAsync(int creates)
@@ -347,6 +269,12 @@ static Options ParseOptions(string[] args)
             case "--creates":
                 options.Creates = int.Parse(args[++i], CultureInfo.InvariantCulture);
                 break;
+            case "--sizes":
+                options.Sizes = args[++i].Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList();
+                break;
+            case "--svg":
+                options.SvgPath = args[++i];
+                break;
             case "--pending":
                 options.Pending = int.Parse(args[++i], CultureInfo.InvariantCulture);
                 break;
@@ -372,4 +300,8 @@ internal sealed class Options
     public int Creates { get; set; } = 60;
 
     public int LatencyMs { get; set; } = 20;
+
+    public IReadOnlyList<int> Sizes { get; set; } = [100, 500, 1000, 2000, 5000];
+
+    public string SvgPath { get; set; } = Path.Combine(RepositoryPaths.Root, "docs", "scan-growth.svg");
 }

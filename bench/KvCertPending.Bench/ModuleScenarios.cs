@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using Azure;
+using Azure.Security.KeyVault.Certificates;
+using KvCertPending.Hosting;
+using KvCertPending.LocalVault;
+
+namespace KvCertPending.Bench;
+
+/// <summary>The module's scenarios of issue 6: per-call overhead (2), the vault-wide scan (3) and its growth curve.</summary>
+internal static class ModuleScenarios
+{
+    private const string ScanScript = "@(Get-KvPendingCertificate -VaultUri $VaultUri).Count";
+
+    /// <summary>
+    /// 2. Get-KvPendingCertificate N times against GetCertificateOperation N times, on one local vault. The SDK call is
+    /// timed twice: from C# (what issue 6 names) and from the same PowerShell script loop as the cmdlet (so both sides
+    /// pay for the loop and the method call from script). A do-nothing binary cmdlet with the same parameters, the same
+    /// -AccessToken default and the same loop shows what any binary cmdlet costs PowerShell per call.
+    /// </summary>
+    public static async Task PerCallAsync(int calls)
+    {
+        await using var harness = await LocalVaultHarness.StartAsync().ConfigureAwait(false);
+        var client = harness.Certificates;
+        await client.StartCreateCertificateAsync("bench-one", new CertificatePolicy(WellKnownIssuerNames.Unknown, "CN=bench-one")).ConfigureAwait(false);
+        using var session = harness.OpenSession();
+        using (var import = session.CreatePowerShell())
+        {
+            import.AddCommand("Import-Module").AddParameter("Assembly", typeof(NoopCommand).Assembly).Invoke();
+        }
+
+        var scripts = new (string Name, string Script)[]
+        {
+            ("module", "for ($i = 0; $i -lt $Calls; $i++) { $null = Get-KvPendingCertificate -VaultUri $VaultUri -Name 'bench-one' }"),
+            ("sdk-from-script", "for ($i = 0; $i -lt $Calls; $i++) { $null = $Client.GetCertificateOperation('bench-one') }"),
+            ("noop-cmdlet", "for ($i = 0; $i -lt $Calls; $i++) { $null = Get-KvBenchNoop -VaultUri $VaultUri -Name 'bench-one' }"),
+        };
+        var variables = new Dictionary<string, object?> { ["Calls"] = 20, ["Client"] = client };
+        foreach (var (_, script) in scripts)
+        {
+            session.Run(script, variables).ThrowIfErrors();
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            await client.GetCertificateOperationAsync("bench-one").ConfigureAwait(false);
+        }
+
+        // Three rounds, interleaved, medians: a burst of load from elsewhere hits every side alike.
+        variables["Calls"] = calls;
+        var times = scripts.ToDictionary(s => s.Name, _ => new List<double>());
+        times["sdk-from-csharp"] = [];
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var (name, script) in scripts)
+            {
+                times[name].Add(Measure.Milliseconds(() => session.Run(script, variables).ThrowIfErrors()) / calls);
+            }
+
+            times["sdk-from-csharp"].Add(await Measure.MillisecondsAsync(async () =>
+            {
+                for (var i = 0; i < calls; i++)
+                {
+                    await client.GetCertificateOperationAsync("bench-one").ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false) / calls);
+        }
+
+        double M(string name) => Measure.Median(times[name]);
+        Measure.Header($"Per-call overhead ({calls} calls, one local vault, median of 3 interleaved rounds)");
+        Measure.Row("Get-KvPendingCertificate vs GetCertificateOperation from C# (the issue's baseline)", M("module"), M("sdk-from-csharp"), "ms", "<= 1.2x", M("module") / M("sdk-from-csharp") <= 1.2);
+        Measure.Row("Get-KvPendingCertificate vs GetCertificateOperation from the same script loop", M("module"), M("sdk-from-script"), "ms", "<= 1.2x", M("module") / M("sdk-from-script") <= 1.2);
+        Measure.Row("do-nothing binary cmdlet, same parameters and loop (PowerShell's own cost)", M("noop-cmdlet"), M("sdk-from-csharp"), "ms", "(reported)", true);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Breakdown per call: SDK request {M("sdk-from-csharp"):0.000} ms; PowerShell's cost of any binary cmdlet {M("noop-cmdlet"):0.000} ms; the module's own work {M("module") - M("noop-cmdlet") - M("sdk-from-csharp"):0.000} ms."));
+    }
+
+    /// <summary>3. Vault-wide scan: every pending request in a vault of N certificates, P of them pending.</summary>
+    public static async Task ScanAsync(int certificates, int pending, int latencyMs)
+    {
+        await using var vault = await ScanVault.StartAsync().ConfigureAwait(false);
+        var share = (double)pending / certificates;
+        var setup = await Measure.MillisecondsAsync(() => vault.Fixture.GrowToAsync(certificates, share)).ConfigureAwait(false);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"(scan setup: {certificates} certificates, {Fixture.PendingAmong(certificates, share)} pending, seeded in {setup / 1000:0.0} s without latency)"));
+        var result = await vault.MeasureAsync(latencyMs, sdkLoop: true).ConfigureAwait(false);
+        Measure.Header($"Vault-wide scan ({certificates} certificates, {pending} pending, {latencyMs} ms added per request; module found {result.ModuleFound}, SDK loop found {result.SdkFound})");
+        Measure.Row("Get-KvPendingCertificate (all) vs sequential SDK loop", result.ModuleMs, result.SdkMs, "ms", ">= 10x faster (ratio <= 0.1)", result.ModuleMs / result.SdkMs <= 0.1);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{result.SdkMs / result.ModuleMs:0.0}x faster. Working-set growth during the module's scan (sampled every 5 ms): {result.GrowthMb:0.0} MB (target < 100 MB)."));
+    }
+
+    /// <summary>
+    /// The growth curve: module scan and sequential SDK loop at each size (20% pending), on one vault grown between
+    /// sizes. Writes the table, the time per certificate (linearity) and an SVG plot.
+    /// </summary>
+    public static async Task GrowthAsync(IReadOnlyList<int> sizes, int latencyMs, string svgPath)
+    {
+        const double Share = 0.2;
+        await using var vault = await ScanVault.StartAsync().ConfigureAwait(false);
+        var points = new List<GrowthPoint>();
+        foreach (var size in sizes.Order())
+        {
+            var setup = await Measure.MillisecondsAsync(() => vault.Fixture.GrowToAsync(size, Share)).ConfigureAwait(false);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"growth: {size} certificates seeded in {setup / 1000:0.0} s, load {Load.Average()}"));
+            var result = await vault.MeasureAsync(latencyMs, sdkLoop: true).ConfigureAwait(false);
+            points.Add(new GrowthPoint(size, Fixture.PendingAmong(size, Share), result));
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"growth: {size}: module {result.ModuleMs:0} ms, SDK loop {result.SdkMs:0} ms"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"### Scan growth ({latencyMs} ms added per request, 20% pending, load {Load.Average()})");
+        Console.WriteLine();
+        Console.WriteLine("| certificates | pending (module / SDK found) | module | SDK loop | faster | module per certificate | SDK per certificate | module memory growth |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var p in points)
+        {
+            var r = p.Result;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {p.Certificates} | {p.Pending} ({r.ModuleFound} / {r.SdkFound}) | {r.ModuleMs:0} ms | {r.SdkMs:0} ms | {r.SdkMs / r.ModuleMs:0.0}x | {r.ModuleMs / p.Certificates:0.00} ms | {r.SdkMs / p.Certificates:0.00} ms | {r.GrowthMb:0.0} MB |"));
+        }
+
+        GrowthPlot.Write(svgPath, points, latencyMs);
+        Console.WriteLine();
+        Console.WriteLine($"Plot written to {svgPath}.");
+    }
+
+    /// <summary>A local vault for scans: latency is off while seeding and switched on for the measurement.</summary>
+    private sealed class ScanVault : IAsyncDisposable
+    {
+        private readonly LocalVaultHarness _harness;
+        private readonly LocalVaultOptions _options;
+        private readonly ModuleSession _session;
+
+        private ScanVault(LocalVaultHarness harness, LocalVaultOptions options)
+        {
+            _harness = harness;
+            _options = options;
+            _session = harness.OpenSession();
+            Fixture = new Fixture(harness.Certificates);
+        }
+
+        public Fixture Fixture { get; }
+
+        public static async Task<ScanVault> StartAsync()
+        {
+            LocalVaultOptions? options = null;
+            var harness = await LocalVaultHarness.StartAsync(configure: o => options = o).ConfigureAwait(false);
+            return new ScanVault(harness, options!);
+        }
+
+        /// <summary>One module scan (after one warm-up scan) and, if asked, one sequential SDK loop, with the latency on.</summary>
+        public async Task<ScanResult> MeasureAsync(int latencyMs, bool sdkLoop)
+        {
+            // The vault reads its options on every request: the latency applies from the next request on.
+            _options.ResponseLatency = TimeSpan.FromMilliseconds(latencyMs);
+            try
+            {
+                _session.Run(ScanScript).ThrowIfErrors();
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                var before = Environment.WorkingSet;
+                long peak = before;
+                using var stop = new CancellationTokenSource();
+                var sampler = Task.Run(async () =>
+                {
+                    while (!stop.IsCancellationRequested)
+                    {
+                        peak = Math.Max(peak, Environment.WorkingSet);
+                        await Task.Delay(5, CancellationToken.None).ConfigureAwait(false);
+                    }
+                });
+                long found = 0;
+                var module = Measure.Milliseconds(() => found = Convert.ToInt64(_session.Run(ScanScript).ThrowIfErrors().Output[0].BaseObject, CultureInfo.InvariantCulture));
+                await stop.CancelAsync().ConfigureAwait(false);
+                await sampler.ConfigureAwait(false);
+                peak = Math.Max(peak, Environment.WorkingSet);
+
+                long sdkFound = 0;
+                var sdk = double.NaN;
+                if (sdkLoop)
+                {
+                    var client = _harness.Certificates;
+                    sdk = await Measure.MillisecondsAsync(async () =>
+                    {
+                        await foreach (var properties in client.GetPropertiesOfCertificatesAsync(includePending: true).ConfigureAwait(false))
+                        {
+                            try
+                            {
+                                await client.GetCertificateOperationAsync(properties.Name).ConfigureAwait(false);
+                                sdkFound++;
+                            }
+                            catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+                            {
+                                // Not pending.
+                            }
+                        }
+                    }).ConfigureAwait(false);
+                }
+
+                return new ScanResult(module, found, sdk, sdkFound, (peak - before) / (1024.0 * 1024.0));
+            }
+            finally
+            {
+                _options.ResponseLatency = TimeSpan.Zero;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _session.Dispose();
+            await _harness.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>One scan measurement.</summary>
+internal sealed record ScanResult(double ModuleMs, long ModuleFound, double SdkMs, long SdkFound, double GrowthMb);
+
+/// <summary>One size of the growth curve.</summary>
+internal sealed record GrowthPoint(int Certificates, int Pending, ScanResult Result);
+
+/// <summary>/proc/loadavg, for the first line of every table.</summary>
+internal static class Load
+{
+    public static string Average()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+}
+
+/// <summary>
+/// A cmdlet that does nothing but what PowerShell does for every binary cmdlet: the same parameters as
+/// Get-KvPendingCertificate -VaultUri -Name, bound the same way (its name matches the '*-Kv*:AccessToken' default).
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "KvBenchNoop")]
+public sealed class NoopCommand : PSCmdlet
+{
+    private static readonly object Result = new();
+
+    /// <summary>As on the module's cmdlets.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? VaultUri { get; set; }
+
+    /// <summary>As on the module's cmdlets.</summary>
+    [Parameter(Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <summary>As on the module's cmdlets; bound from $PSDefaultParameterValues.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? AccessToken { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => WriteObject(Result);
+}
