@@ -16,11 +16,9 @@ namespace KvCertPending.Engine
     /// Everything the cmdlets do to one vault, through the SDK's CertificateClient. Every call takes the cmdlet's
     /// cancellation token; every vault error leaves as a <see cref="KvCertPendingException"/>.
     /// </summary>
-    internal sealed class VaultSession : IVaultSession
+    /// <remarks>The listings (certificate and issuer names, the vault-wide scan) are in VaultSession.Listing.cs.</remarks>
+    internal sealed partial class VaultSession : IVaultSession
     {
-        /// <summary>How many pending objects the vault-wide listing fetches at once.</summary>
-        public const int ListingParallelism = 32;
-
         private readonly CertificateClient _client;
 
         public VaultSession(VaultEndpoint endpoint, CertificateClient client)
@@ -71,79 +69,6 @@ namespace KvCertPending.Engine
             {
                 throw ServiceErrors.Map(ex, VaultOperation.GetPending, name, Endpoint, requestId);
             }
-        }
-
-        /// <summary>Names of every certificate in the vault, pending ones included (the includePending listing).</summary>
-        public async Task<IReadOnlyList<string>> ListCertificateNamesAsync(CancellationToken cancellationToken)
-        {
-            var names = new List<string>();
-            try
-            {
-                await foreach (var properties in _client.GetPropertiesOfCertificatesAsync(includePending: true, cancellationToken).ConfigureAwait(false))
-                {
-                    names.Add(properties.Name);
-                }
-            }
-            catch (Exception ex) when (IsVaultError(ex))
-            {
-                throw ServiceErrors.Map(ex, VaultOperation.List, null, Endpoint);
-            }
-
-            return names.Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList();
-        }
-
-        /// <summary>Names of the vault's issuer objects (for completion).</summary>
-        public async Task<IReadOnlyList<string>> ListIssuerNamesAsync(CancellationToken cancellationToken)
-        {
-            var names = new List<string>();
-            try
-            {
-                await foreach (var issuer in _client.GetPropertiesOfIssuersAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    names.Add(issuer.Name);
-                }
-            }
-            catch (Exception ex) when (IsVaultError(ex))
-            {
-                throw ServiceErrors.Map(ex, VaultOperation.List, null, Endpoint);
-            }
-
-            return names.OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList();
-        }
-
-        /// <summary>
-        /// The pending objects of <paramref name="names"/>, fetched concurrently (at most <see cref="ListingParallelism"/>
-        /// at once), in the order of <paramref name="names"/>. A name without a pending object is left out; any other
-        /// failure is kept in its place.
-        /// </summary>
-        public async Task<IReadOnlyList<(KvPendingCertificate? State, KvCertPendingException? Error)>> GetManyPendingAsync(
-            IReadOnlyList<string> names, string? requestId, CancellationToken cancellationToken)
-        {
-            using var gate = new SemaphoreSlim(ListingParallelism);
-            var tasks = names.Select(async name =>
-            {
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    var (state, _) = await GetPendingAsync(name, requestId, cancellationToken).ConfigureAwait(false);
-                    return ((KvPendingCertificate?)state, (KvCertPendingException?)null);
-                }
-                catch (KvCertPendingException ex) when (ex.ErrorId == "PendingCertificateNotFound")
-                {
-                    return (null, null);
-                }
-                catch (KvCertPendingException ex)
-                {
-                    return (null, ex);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }).ToList();
-
-            var results = await Task.WhenAll(tasks).ConfigureAwait(false);
-            return results.Where(r => r.Item1 is not null || r.Item2 is not null).ToList();
         }
 
         public async Task<KvPendingCertificate> CancelAsync(string name, CancellationToken cancellationToken)

@@ -77,13 +77,11 @@ namespace KvCertPending.Commands
 
         private void Many(IVaultSession session, WildcardPattern? pattern)
         {
-            var results = Run(async (queue, token) =>
-            {
-                var names = await session.ListCertificateNamesAsync(token).ConfigureAwait(false);
-                var selected = names.Where(n => pattern is null || pattern.IsMatch(n)).ToList();
-                queue.Post(cmdlet => cmdlet.WriteVerbose(string.Format(CultureInfo.CurrentCulture, Strings.ListingVerbose, selected.Count, session.Endpoint.VaultUri)));
-                return await session.GetManyPendingAsync(selected, RequestId, token).ConfigureAwait(false);
-            });
+            var results = Run((queue, token) => session.ScanPendingAsync(
+                pattern is null ? null : pattern.IsMatch,
+                RequestId,
+                count => queue.Post(cmdlet => cmdlet.WriteVerbose(string.Format(CultureInfo.CurrentCulture, Strings.ListingVerbose, count, session.Endpoint.VaultUri))),
+                token));
 
             foreach (var (state, error) in results)
             {

@@ -97,7 +97,7 @@ namespace KvCertPending.Commands
 
         /// <summary>The local-vault trust setting of the caller's session ($KvCertPendingTrustedCertificate, else the environment).</summary>
         internal TrustedCertificate? ResolveTrust() =>
-            TrustedCertificate.Resolve(
+            TrustCache.Resolve(
                 GetVariableValue(TrustedCertificate.VariableName),
                 path => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
 
@@ -108,7 +108,11 @@ namespace KvCertPending.Commands
         internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work)
         {
             using var queue = new PipelineQueue();
-            var task = Task.Run(() => work(queue, CancelToken));
+
+            // Without a synchronization context (PowerShell's pipeline thread has none) the work starts right here and
+            // continues on the thread pool at its first await (the engine never resumes on the caller's context): one
+            // thread hop less per call than Task.Run. Under a context, Task.Run keeps a blocked context from deadlocking.
+            var task = SynchronizationContext.Current is null ? Start(work, queue) : Task.Run(() => work(queue, CancelToken));
             _ = task.ContinueWith(_ => queue.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             foreach (var action in queue.Drain())
             {
@@ -122,6 +126,19 @@ namespace KvCertPending.Commands
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
                 throw new PipelineStoppedException();
+            }
+        }
+
+        private Task<T> Start<T>(Func<PipelineQueue, CancellationToken, Task<T>> work, PipelineQueue queue)
+        {
+            try
+            {
+                return work(queue, CancelToken);
+            }
+            catch (Exception ex)
+            {
+                // As Task.Run would: a synchronous throw surfaces from the task, after the queue is drained.
+                return Task.FromException<T>(ex);
             }
         }
 

@@ -64,8 +64,13 @@ namespace KvCertPending.Engine
 
         Task<IReadOnlyList<string>> ListIssuerNamesAsync(CancellationToken cancellationToken);
 
-        Task<IReadOnlyList<(KvPendingCertificate? State, KvCertPendingException? Error)>> GetManyPendingAsync(
-            IReadOnlyList<string> names, string? requestId, CancellationToken cancellationToken);
+        /// <summary>
+        /// The vault-wide scan: the pending object of every listed certificate whose name passes <paramref name="select"/>,
+        /// read while the listing is still paged, in name order; <paramref name="listed"/> gets the number of names selected.
+        /// A name without a pending object is left out; another failure of one read is kept in its place.
+        /// </summary>
+        Task<IReadOnlyList<(KvPendingCertificate? State, KvCertPendingException? Error)>> ScanPendingAsync(
+            Func<string, bool>? select, string? requestId, Action<int>? listed, CancellationToken cancellationToken);
 
         Task<KvPendingCertificate> CancelAsync(string name, CancellationToken cancellationToken);
 
