@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Azure.Security.KeyVault.Certificates;
 using KvCertPending.Tests.Infrastructure;
 
@@ -48,5 +50,53 @@ public sealed class ListingTests : IClassFixture<ModuleVault>
 
         var second = ps.Run("Get-KvPendingCertificate -VaultUri $VaultUri");
         Assert.Equal(expected, second.Output.Select(o => (string)o.Properties["Name"].Value));
+    }
+
+    [Fact]
+    public async Task WildcardScanOverSeveralPagesLeavesOutCertificatesWithoutAPendingObjectAndSaysHowManyItRead()
+    {
+        // 70 names under one prefix (three list pages of 25): every third one is pending (a manual request), the others
+        // are imported certificates (a completed version, no pending object). Other names in the vault do not match.
+        // Its own vault: the other test here lists the whole vault.
+        await using var own = new ModuleVault();
+        await own.InitializeAsync();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var certificate = new CertificateRequest("CN=imported", key, HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(30));
+        var pfx = certificate.Export(X509ContentType.Pkcs12);
+        var names = Enumerable.Range(0, 70).Select(i => $"wild-{i:D2}").ToList();
+        var pending = names.Where((_, i) => i % 3 == 0).ToList();
+        using (var gate = new SemaphoreSlim(8))
+        {
+            await Task.WhenAll(names.Select(async name =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    if (pending.Contains(name))
+                    {
+                        var policy = new CertificatePolicy("Unknown", "CN=" + name) { KeyType = CertificateKeyType.Ec, KeyCurveName = CertificateKeyCurveName.P256 };
+                        await own.Client.StartCreateCertificateAsync(name, policy);
+                    }
+                    else
+                    {
+                        await own.Client.ImportCertificateAsync(new ImportCertificateOptions(name, pfx));
+                    }
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        await own.Client.StartCreateCertificateAsync("other-pending", new CertificatePolicy("Unknown", "CN=other") { KeyType = CertificateKeyType.Ec });
+
+        using var ps = own.OpenSession();
+        var result = ps.Run("Get-KvPendingCertificate -VaultUri $VaultUri -Name 'WILD-*' -Verbose");
+        result.AssertNoErrors();
+        Assert.Equal(pending, result.Output.Select(o => (string)o.Properties["Name"].Value));
+        var said = Assert.Single(result.Verbose, v => v.Message.Contains("pending requests of", StringComparison.Ordinal));
+        Assert.Contains(" 70 ", said.Message, StringComparison.Ordinal);
     }
 }

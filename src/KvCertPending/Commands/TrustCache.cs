@@ -15,7 +15,7 @@ namespace KvCertPending.Commands
     /// </summary>
     internal static class TrustCache
     {
-        private static readonly ConcurrentDictionary<string, Entry> Entries = new(StringComparer.Ordinal);
+        private static readonly ConcurrentDictionary<string, (string Stamp, TrustedCertificate Certificate)> Entries = new(StringComparer.Ordinal);
 
         /// <summary>The trust setting for this value of $KvCertPendingTrustedCertificate (see <see cref="TrustedCertificate.Resolve"/>).</summary>
         public static TrustedCertificate? Resolve(object? variableValue, Func<string, string> resolvePath)
@@ -58,7 +58,7 @@ namespace KvCertPending.Commands
             var certificate = TrustedCertificate.Resolve(resolvedValue, p => p);
             if (stamp is not null && certificate is not null)
             {
-                Entries[key] = new Entry(stamp, certificate);
+                Entries[key] = (stamp, certificate);
             }
 
             return certificate;
@@ -87,19 +87,6 @@ namespace KvCertPending.Commands
             {
                 return null;
             }
-        }
-
-        private sealed class Entry
-        {
-            public Entry(string stamp, TrustedCertificate certificate)
-            {
-                Stamp = stamp;
-                Certificate = certificate;
-            }
-
-            public string Stamp { get; }
-
-            public TrustedCertificate Certificate { get; }
         }
     }
 }
