@@ -71,9 +71,15 @@ namespace KvCertPending.Engine
     /// <summary>Sets the message properties for the SDK calls made inside it (the SDK flows them with an AsyncLocal).</summary>
     internal static class RequestScope
     {
-        public static IDisposable Begin(ResponseObserver? observer, string? requestIdFilter = null)
+        public static IDisposable Begin(ResponseObserver? observer, string? requestIdFilter = null, RetryBudget? budget = null)
         {
             var properties = new Dictionary<string, object?>();
+            if (budget is not null)
+            {
+                // One budget for every request of the operation (see KvRetryPolicy).
+                properties[KvRetryPolicy.BudgetProperty] = budget;
+            }
+
             if (observer is not null)
             {
                 properties[KvRequestPolicy.ObserverProperty] = observer;

@@ -32,9 +32,15 @@ namespace KvCertPending.Engine
             {
                 case KvCertPendingException known:
                     return known;
-                case AggregateException aggregate when aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException):
-                    // The SDK's retries all failed (e.g. TLS or connection errors): the last attempt says why.
+                case AggregateException aggregate when IsTransportAggregate(aggregate):
+                    // The SDK's retries all failed (e.g. TLS or connection errors, timeouts): the last attempt says why.
                     return Map(aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1], operation, name, endpoint, requestId);
+                case OperationCanceledException timedOut when RetryBudget.Recall(timedOut) is { } giveUp:
+                    // The per-try network timeout (never the caller's Ctrl+C: that is not a vault error).
+                    return new KvCertPendingException(
+                        "VaultTimeout", ErrorCategory.OperationTimeout,
+                        string.Format(CultureInfo.CurrentCulture, Strings.VaultTimeout, endpoint.VaultUri) + " " + GaveUpText(giveUp),
+                        (object?)name ?? endpoint.VaultUri, timedOut, Strings.VaultTimeoutAction);
                 case AuthenticationFailedException auth:
                     return new KvCertPendingException(
                         "AuthenticationFailed", ErrorCategory.AuthenticationError,
@@ -52,10 +58,12 @@ namespace KvCertPending.Engine
             var (code, message, innerCode) = ReadServiceError(ex);
             object target = (object?)name ?? endpoint.VaultUri;
             var vault = endpoint.VaultUri.ToString();
+            var giveUp = RetryBudget.Recall(ex);
+            var gaveUp = giveUp is { Retried: true } ? " " + GaveUpText(giveUp) : string.Empty;
 
             KvCertPendingException Error(string id, ErrorCategory category, string text, string? action = null) =>
                 new(id, category,
-                    text + " " + string.Format(CultureInfo.CurrentCulture, Strings.ServiceSaid, ex.Status, code, message),
+                    text + gaveUp + " " + string.Format(CultureInfo.CurrentCulture, Strings.ServiceSaid, ex.Status, code, message),
                     target, ex, action, ex.Status, code, message);
 
             bool Says(string fragment) => message.IndexOf(fragment, StringComparison.OrdinalIgnoreCase) >= 0;
@@ -65,7 +73,7 @@ namespace KvCertPending.Engine
                 case 0:
                     return new KvCertPendingException(
                         "VaultUnreachable", ErrorCategory.ConnectionError,
-                        string.Format(CultureInfo.CurrentCulture, Strings.VaultUnreachable, vault, Innermost(ex).Message),
+                        string.Format(CultureInfo.CurrentCulture, Strings.VaultUnreachable, vault, Innermost(ex).Message) + gaveUp,
                         target, ex, Strings.VaultUnreachableAction);
                 case 401:
                     return Error("AuthenticationFailed", ErrorCategory.AuthenticationError,
@@ -120,7 +128,10 @@ namespace KvCertPending.Engine
                         string.Format(CultureInfo.CurrentCulture, Strings.InvalidRequest, name ?? vault));
                 case 429:
                     return Error("VaultThrottled", ErrorCategory.LimitsExceeded,
-                        string.Format(CultureInfo.CurrentCulture, Strings.Throttled, vault));
+                        string.Format(CultureInfo.CurrentCulture, Strings.Throttled, vault), Strings.VaultUnavailableAction);
+                case 500 or 502 or 503 or 504:
+                    return Error("VaultUnavailable", ErrorCategory.ResourceUnavailable,
+                        string.Format(CultureInfo.CurrentCulture, Strings.VaultUnavailable, vault), Strings.VaultUnavailableAction);
                 default:
                     return Error("VaultRequestFailed", ErrorCategory.NotSpecified,
                         string.Format(CultureInfo.CurrentCulture, Strings.RequestFailed, vault, ex.Status));
@@ -167,6 +178,38 @@ namespace KvCertPending.Engine
 
             return (code, message, innerCode);
         }
+
+        /// <summary>"Gave up after 4 attempts over 9.2 s: 503 ServiceUnavailable." and why it stopped there.</summary>
+        internal static string GaveUpText(GiveUp giveUp)
+        {
+            var culture = CultureInfo.CurrentCulture;
+            var text = string.Format(culture, Strings.GaveUp, giveUp.Attempts, giveUp.Elapsed.TotalSeconds.ToString("0.0", culture), giveUp.Last?.Text ?? "?");
+            var why = giveUp.Reason switch
+            {
+                GiveUpReason.Budget => string.Format(culture, Strings.GaveUpBudget, giveUp.Settings.OperationTimeout.TotalSeconds.ToString("0.#", culture), RetrySettings.OperationTimeoutVariable),
+                GiveUpReason.RetryAfterTooLong => string.Format(culture, Strings.GaveUpRetryAfter,
+                    (giveUp.Last?.RetryAfter ?? TimeSpan.Zero).TotalSeconds.ToString("0.#", culture), RetrySettings.MaxDelay.TotalSeconds.ToString("0.#", culture)),
+                GiveUpReason.Attempts => string.Format(culture, Strings.GaveUpAttempts, RetrySettings.MaxAttempts),
+                GiveUpReason.NotSafeToRepeat => Strings.GaveUpNotRepeated,
+                _ => null,
+            };
+            return why is null ? text : text + " " + why;
+        }
+
+        /// <summary>The SDK's AggregateException after several failed tries: connection errors and timeouts only.</summary>
+        internal static bool IsTransportAggregate(AggregateException aggregate) =>
+            aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException or OperationCanceledException)
+            && aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1] is var last
+            && (last is RequestFailedException || RetryBudget.Recall(last) is not null);
+
+        /// <summary>
+        /// True for what the vault (or the way to it) did: a RequestFailedException, a sign-in failure, a per-try timeout
+        /// of the module's retry policy, or the SDK's AggregateException of those. Not for Ctrl+C.
+        /// </summary>
+        internal static bool IsVaultError(Exception ex) =>
+            ex is RequestFailedException or AuthenticationFailedException
+            || (ex is OperationCanceledException && RetryBudget.Recall(ex) is not null)
+            || (ex is AggregateException aggregate && IsTransportAggregate(aggregate));
 
         private static string FirstLine(string text)
         {

@@ -38,8 +38,8 @@ namespace KvCertPending.Engine
             }
         }
 
-        public IVaultSession Open(VaultEndpoint endpoint, ICredentialChoice credential, TrustedCertificate? trust) =>
-            new VaultSession(endpoint, VaultClientFactory.Get(endpoint, (CredentialChoice)credential, trust));
+        public IVaultSession Open(VaultEndpoint endpoint, ICredentialChoice credential, TrustedCertificate? trust, RetrySettings? retry = null) =>
+            new VaultSession(endpoint, VaultClientFactory.Get(endpoint, (CredentialChoice)credential, trust, retry ?? RetrySettings.Default), retry ?? RetrySettings.Default);
 
         public IPolicyRequest BuildPolicy(PolicyParameters parameters, string certificateName) => new PolicyRequest(PolicyBuilder.Build(parameters, certificateName));
 

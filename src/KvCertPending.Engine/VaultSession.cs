@@ -16,36 +16,21 @@ namespace KvCertPending.Engine
     /// Everything the cmdlets do to one vault, through the SDK's CertificateClient. Every call takes the cmdlet's
     /// cancellation token; every vault error leaves as a <see cref="KvCertPendingException"/>.
     /// </summary>
-    /// <remarks>The listings (certificate and issuer names, the vault-wide scan) are in VaultSession.Listing.cs.</remarks>
+    /// <remarks>The listings (certificate and issuer names, the vault-wide scan) are in VaultSession.Listing.cs; create and
+    /// merge, which must never be doubled by a retry, in VaultSession.CreateMerge.cs.</remarks>
     internal sealed partial class VaultSession : IVaultSession
     {
         private readonly CertificateClient _client;
+        private readonly RetrySettings _retry;
 
-        public VaultSession(VaultEndpoint endpoint, CertificateClient client)
+        public VaultSession(VaultEndpoint endpoint, CertificateClient client, RetrySettings retry)
         {
             Endpoint = endpoint;
             _client = client;
+            _retry = retry;
         }
 
         public VaultEndpoint Endpoint { get; }
-
-        public async Task<(KvPendingCertificate State, TimeSpan? RetryAfter)> CreateAsync(
-            string name, IPolicyRequest policy, bool? enabled, IDictionary<string, string>? tags, bool? preserveCertificateOrder, CancellationToken cancellationToken)
-        {
-            var observer = new ResponseObserver();
-            try
-            {
-                using (RequestScope.Begin(observer))
-                {
-                    var operation = await _client.StartCreateCertificateAsync(name, ((PolicyRequest)policy).Policy, enabled, tags, preserveCertificateOrder, cancellationToken).ConfigureAwait(false);
-                    return (ModelMapper.ToPending(Endpoint, name, operation.Properties, DateTimeOffset.UtcNow), observer.RetryAfter);
-                }
-            }
-            catch (Exception ex) when (IsVaultError(ex))
-            {
-                throw ServiceErrors.Map(ex, VaultOperation.Create, name, Endpoint);
-            }
-        }
 
         public async Task<(KvPendingCertificate State, TimeSpan? RetryAfter)> GetPendingAsync(string name, string? requestId, CancellationToken cancellationToken)
         {
@@ -99,29 +84,6 @@ namespace KvCertPending.Engine
             }
         }
 
-        public async Task<KvCertificate> MergeAsync(
-            string name, IReadOnlyList<X509Certificate2> chain, bool? enabled, IDictionary<string, string>? tags, CancellationToken cancellationToken)
-        {
-            var options = new MergeCertificateOptions(name, chain.Select(c => c.RawData)) { Enabled = enabled };
-            if (tags is not null)
-            {
-                foreach (var tag in tags)
-                {
-                    options.Tags[tag.Key] = tag.Value;
-                }
-            }
-
-            try
-            {
-                var merged = await _client.MergeCertificateAsync(options, cancellationToken).ConfigureAwait(false);
-                return ModelMapper.ToCertificate(Endpoint, merged.Value);
-            }
-            catch (Exception ex) when (IsVaultError(ex))
-            {
-                throw ServiceErrors.Map(ex, VaultOperation.Merge, name, Endpoint);
-            }
-        }
-
         /// <summary>
         /// Polls the pending object until it is final, honouring Retry-After (clamped by <see cref="PollInterval"/>),
         /// until <paramref name="timeout"/> if given. Cancelling the token ends the wait at once.
@@ -156,8 +118,6 @@ namespace KvCertPending.Engine
             return new WaitResult(state, timedOut: false);
         }
 
-        private static bool IsVaultError(Exception ex) =>
-            ex is RequestFailedException or AuthenticationFailedException
-            || (ex is AggregateException aggregate && aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException));
+        private static bool IsVaultError(Exception ex) => ServiceErrors.IsVaultError(ex);
     }
 }

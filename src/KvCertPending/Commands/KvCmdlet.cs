@@ -90,7 +90,8 @@ namespace KvCertPending.Commands
             var credential = AccessToken is not null
                 ? _accessTokenCredential ??= engine.FromAccessToken(AccessToken)
                 : defaults?.Credential ?? engine.DefaultChain(endpoint.Environment);
-            session = engine.Open(endpoint, credential, ResolveTrust());
+            session = engine.Open(endpoint, credential, ResolveTrust(), RetrySettings.Resolve(
+                GetVariableValue(RetrySettings.RequestTimeoutVariable), GetVariableValue(RetrySettings.OperationTimeoutVariable)));
             _sessions[endpoint.Key] = session;
             return session;
         }

@@ -29,7 +29,8 @@ namespace KvCertPending.Engine
         Task SignInAsync(ICredentialChoice credential, VaultEndpoint errorEndpoint, CancellationToken cancellationToken);
 
         /// <summary>A session on one vault; clients are created on first use and reused for the life of the module.</summary>
-        IVaultSession Open(VaultEndpoint endpoint, ICredentialChoice credential, TrustedCertificate? trust);
+        /// <param name="retry">Per-try and per-operation timeouts (null: <see cref="RetrySettings.Default"/>).</param>
+        IVaultSession Open(VaultEndpoint endpoint, ICredentialChoice credential, TrustedCertificate? trust, RetrySettings? retry = null);
 
         IPolicyRequest BuildPolicy(PolicyParameters parameters, string certificateName);
 

@@ -52,6 +52,10 @@ namespace KvCertPending.Engine
         /// <summary>The vault's error message (error.message), when the vault answered.</summary>
         public string? ServiceMessage { get; }
 
+        /// <summary>The same error with another recommended action (e.g. when the outcome of a lost answer is unknown).</summary>
+        internal KvCertPendingException WithRecommendedAction(string action) =>
+            new(ErrorId, Category, Message, Target, InnerException, action, Status, ServiceCode, ServiceMessage);
+
         internal ErrorRecord ToErrorRecord()
         {
             var record = new ErrorRecord(this, ErrorId, Category, Target);
