@@ -57,6 +57,7 @@ namespace KvCertPending.Engine
         public async Task<KvCertificate> MergeAsync(
             string name, IReadOnlyList<X509Certificate2> chain, bool? enabled, IDictionary<string, string>? tags, CancellationToken cancellationToken)
         {
+            ChainLimits.Check(name, chain);
             var options = new MergeCertificateOptions(name, chain.Select(c => c.RawData)) { Enabled = enabled };
             if (tags is not null)
             {
