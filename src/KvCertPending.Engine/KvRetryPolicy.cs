@@ -64,7 +64,7 @@ namespace KvCertPending.Engine
 
             var budget = BudgetOf(message);
             var failure = TryFailure.Describe(message, exception);
-            budget.Failed(failure);
+            budget.Failed(message.Request.Method, failure);
 
             var safe = IsIdempotent(message.Request.Method) || failure.CertainlyNotHandled;
             if (!failure.Transient || !safe)
@@ -331,11 +331,15 @@ namespace KvCertPending.Engine
             }
         }
 
-        public void Failed(TryFailure failure)
+        /// <summary>A try failed; the operation's own request is what the error will name (not the checks made after it).</summary>
+        public void Failed(RequestMethod method, TryFailure failure)
         {
             lock (_gate)
             {
-                _last = failure;
+                if (_primary is null || _primary == method)
+                {
+                    _last = failure;
+                }
             }
         }
 
@@ -436,7 +440,7 @@ namespace KvCertPending.Engine
         public RetrySettings Settings { get; }
 
         /// <summary>True when the module tried more than once or stopped on a limit: worth telling the user how.</summary>
-        public bool Retried => Attempts > 1 || Reason is GiveUpReason.Budget or GiveUpReason.RetryAfterTooLong or GiveUpReason.Attempts
+        public bool Retried => Attempts > 1 || Reason is GiveUpReason.Budget or GiveUpReason.RetryAfterTooLong or GiveUpReason.Attempts or GiveUpReason.NotSafeToRepeat
             || Last?.Kind == FailureKind.Timeout;
     }
 }

@@ -28,13 +28,22 @@ namespace KvCertPending.Engine
     {
         public static KvCertPendingException Map(Exception exception, VaultOperation operation, string? name, VaultEndpoint endpoint, string? requestId = null)
         {
+            var mapped = MapCore(exception, operation, name, endpoint, requestId);
+            var last = exception is AggregateException { InnerExceptions.Count: > 0 } aggregate ? aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1] : exception;
+            return name is not null && RetryBudget.Recall(last) is { Reason: GiveUpReason.NotSafeToRepeat }
+                ? mapped.WithRecommendedAction(string.Format(CultureInfo.CurrentCulture, Strings.OutcomeUnknownAction, name))
+                : mapped;
+        }
+
+        private static KvCertPendingException MapCore(Exception exception, VaultOperation operation, string? name, VaultEndpoint endpoint, string? requestId)
+        {
             switch (exception)
             {
                 case KvCertPendingException known:
                     return known;
                 case AggregateException aggregate when IsTransportAggregate(aggregate):
                     // The SDK's retries all failed (e.g. TLS or connection errors, timeouts): the last attempt says why.
-                    return Map(aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1], operation, name, endpoint, requestId);
+                    return MapCore(aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1], operation, name, endpoint, requestId);
                 case OperationCanceledException timedOut when RetryBudget.Recall(timedOut) is { } giveUp:
                     // The per-try network timeout (never the caller's Ctrl+C: that is not a vault error).
                     return new KvCertPendingException(
@@ -73,7 +82,7 @@ namespace KvCertPending.Engine
                 case 0:
                     return new KvCertPendingException(
                         "VaultUnreachable", ErrorCategory.ConnectionError,
-                        string.Format(CultureInfo.CurrentCulture, Strings.VaultUnreachable, vault, Innermost(ex).Message) + gaveUp,
+                        Sentence(string.Format(CultureInfo.CurrentCulture, Strings.VaultUnreachable, vault, Innermost(ex).Message), gaveUp.Length > 0) + gaveUp,
                         target, ex, Strings.VaultUnreachableAction);
                 case 401:
                     return Error("AuthenticationFailed", ErrorCategory.AuthenticationError,
@@ -210,6 +219,8 @@ namespace KvCertPending.Engine
             ex is RequestFailedException or AuthenticationFailedException
             || (ex is OperationCanceledException && RetryBudget.Recall(ex) is not null)
             || (ex is AggregateException aggregate && IsTransportAggregate(aggregate));
+
+        private static string Sentence(string text, bool more) => more && !text.EndsWith(".", StringComparison.Ordinal) ? text + "." : text;
 
         private static string FirstLine(string text)
         {
