@@ -94,6 +94,28 @@ public sealed class RunawayTests : FaultTest
         Assert.Null(await PendingAsync(name));
     }
 
+    [Fact]
+    public async Task AnOversizedChainIsRefusedBeforeAnythingIsSent()
+    {
+        var name = NewName("bigchain");
+        var created = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN={name}'").Single();
+        var x5c = (await Vault.SignAsync((byte[])created.Csr)).ToList();
+        for (var i = 0; i < 16; i++)
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN=extra {i}", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var extra = request.CreateSelfSigned(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1));
+            x5c.Add(Convert.ToBase64String(extra.RawData));
+        }
+
+        Ps.SetVariable("x5c", x5c.ToArray());
+        var error = Ps.Run($"Merge-KvCertificate -VaultUri $VaultUri -Name {name} -X5c $x5c").SingleError();
+
+        AssertError(error, "CertificateChainTooLarge", ErrorCategory.InvalidArgument);
+        Assert.Contains("18 certificate(s)", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal("inProgress", (await PendingAsync(name))!.Status);
+    }
+
     /// <summary>
     /// Starts the script, waits until the vault has met the injected fault (the cmdlet is then hung or backing off),
     /// calls Stop() and returns how long Stop() took; asserts the pipeline ended stopped before the hang would have.
