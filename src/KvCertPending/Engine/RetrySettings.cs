@@ -19,8 +19,11 @@ namespace KvCertPending.Engine
         public const string RequestTimeoutVariable = "KvCertPendingRequestTimeout";
         public const string OperationTimeoutVariable = "KvCertPendingOperationTimeout";
 
-        /// <summary>Tries of one request at most: the first and five retries (the SDK's own default is 1 + 3).</summary>
-        public const int MaxAttempts = 6;
+        /// <summary>
+        /// Tries of one request at most: the first and three retries, as the SDK's default (so a wrong host fails after
+        /// 0.8 + 1.6 + 3.2 s of back-off, not minutes; a vault that asks for more patience says so with Retry-After).
+        /// </summary>
+        public const int MaxAttempts = 4;
 
         /// <summary>Per try: the SDK's default is 100 s; a healthy vault answers in well under a second.</summary>
         public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(30);
