@@ -19,7 +19,7 @@ namespace KvCertPending.Engine
     /// network timeout never longer than what is left of it: a hung vault cannot hold a cmdlet past the budget;</item>
     /// <item>Retry-After (and retry-after-ms) honoured as a floor for the back-off; a wait beyond
     /// <see cref="RetrySettings.MaxDelay"/> or beyond the budget gives up at once instead of sleeping in vain;</item>
-    /// <item>POST and DELETE are not retried blindly: only when the vault certainly did not act (429, 503, 408, or a
+    /// <item>POST, PATCH and DELETE are not retried blindly: only when the vault certainly did not act (429, 503, 408, or a
     /// connection refused before anything was sent). A lost answer (timeout, dropped connection, 500/502/504) goes back
     /// to the engine, which checks what the vault did before sending again (<see cref="VaultSession"/>);</item>
     /// <item>a record of the tries (<see cref="RetryBudget"/>) that the error message names when it gives up.</item>
@@ -103,8 +103,12 @@ namespace KvCertPending.Engine
 
         protected override ValueTask<bool> ShouldRetryAsync(HttpMessage message, Exception? exception) => new(ShouldRetry(message, exception));
 
-        /// <summary>GET, HEAD, PUT and PATCH (the module's only PATCH sets cancellation_requested to true) can be sent twice.</summary>
-        internal static bool IsIdempotent(RequestMethod method) => method != RequestMethod.Post && method != RequestMethod.Delete;
+        /// <summary>
+        /// GET, HEAD and PUT can be sent twice. POST (create, merge) and DELETE cannot; nor the module's PATCH (ask for
+        /// cancellation): its state change is idempotent, but once the issuer has honoured the first, a second one
+        /// meets 403, an error for its own success (the engine checks instead).
+        /// </summary>
+        internal static bool IsIdempotent(RequestMethod method) => method == RequestMethod.Get || method == RequestMethod.Head || method == RequestMethod.Put;
 
         /// <summary>The back-off before retry number <paramref name="retry"/> (1-based) when the vault asked for no wait.</summary>
         internal static TimeSpan Backoff(int retry) => Backoffs.GetNextDelay(null, retry);

@@ -16,8 +16,8 @@ namespace KvCertPending.Engine
     /// Everything the cmdlets do to one vault, through the SDK's CertificateClient. Every call takes the cmdlet's
     /// cancellation token; every vault error leaves as a <see cref="KvCertPendingException"/>.
     /// </summary>
-    /// <remarks>The listings (certificate and issuer names, the vault-wide scan) are in VaultSession.Listing.cs; create and
-    /// merge, which must never be doubled by a retry, in VaultSession.CreateMerge.cs.</remarks>
+    /// <remarks>The listings (certificate and issuer names, the vault-wide scan) are in VaultSession.Listing.cs; create,
+    /// merge and cancel, which a retry must never double or turn into an error, in VaultSession.Writes.cs.</remarks>
     internal sealed partial class VaultSession : IVaultSession
     {
         private readonly CertificateClient _client;
@@ -53,20 +53,6 @@ namespace KvCertPending.Engine
             catch (Exception ex) when (IsVaultError(ex))
             {
                 throw ServiceErrors.Map(ex, VaultOperation.GetPending, name, Endpoint, requestId);
-            }
-        }
-
-        public async Task<KvPendingCertificate> CancelAsync(string name, CancellationToken cancellationToken)
-        {
-            try
-            {
-                var operation = new CertificateOperation(_client, name);
-                await operation.CancelAsync(cancellationToken).ConfigureAwait(false);
-                return ModelMapper.ToPending(Endpoint, name, operation.Properties, DateTimeOffset.UtcNow);
-            }
-            catch (Exception ex) when (IsVaultError(ex))
-            {
-                throw ServiceErrors.Map(ex, VaultOperation.Cancel, name, Endpoint);
             }
         }
 

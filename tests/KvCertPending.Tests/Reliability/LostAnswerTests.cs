@@ -215,6 +215,37 @@ public sealed class LostAnswerTests : FaultTest
     }
 
     [Fact]
+    public async Task CancellationWhoseAnswerWasLostIsFoundRecordedNotRefused()
+    {
+        // The issuer honours the cancellation at once: a blind second PATCH would meet 403 "Pending status must be in
+        // progress" (CancellationNotAllowed) for its own success. The module looks instead and finds it recorded.
+        var name = NewName("lostcancel");
+        var made = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN={name}' -IssuerName {ModuleVault.SlowIssuer}").Single();
+        Inject(VaultFaultKind.DropAfterHandling, "PATCH", $"/certificates/{name}/pending", count: 1);
+
+        var stopped = Ps.Run($"Stop-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Force").Single();
+
+        Assert.Equal(0, FaultsRemaining());
+        Assert.True((bool)stopped.CancellationRequested);
+        Assert.Equal((string)made.RequestId, (string)stopped.RequestId);
+        Assert.True((await PendingAsync(name))!.CancellationRequested);
+    }
+
+    [Fact]
+    public async Task DeleteMeetingAnInternalErrorIsNotSentAgainAndChangesNothing()
+    {
+        var name = NewName("del500");
+        var made = await CreateManualAsync(name, "CN=" + name);
+        Inject(VaultFaultKind.InternalError, "DELETE", $"/certificates/{name}/pending", count: 1);
+
+        var error = Ps.Run($"Remove-KvPendingCertificate -VaultUri $VaultUri -Name {name} -Force").SingleError();
+
+        AssertError(error, "VaultUnavailable", ErrorCategory.ResourceUnavailable);
+        Assert.Contains("not sent again", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal(made.RequestId, (await PendingAsync(name))!.RequestId);
+    }
+
+    [Fact]
     public async Task DeleteWhoseAnswerWasLostIsNotSentAgainBlindly()
     {
         var name = NewName("lostdelete");

@@ -12,15 +12,18 @@ using KvCertPending.Resources;
 namespace KvCertPending.Engine
 {
     /// <summary>
-    /// Create and merge: the two requests that must never be doubled. The retry policy does not send them again when
-    /// their answer may have been lost (a timeout, a dropped connection, a 500/502/504): the vault may have acted on
-    /// them. Instead the engine asks the vault what it did and
+    /// Create, merge and cancel: the requests that a blind retry would double (create, merge) or turn into an error for
+    /// their own success (a merge resent after it completed meets 403; a cancellation resent after the issuer honoured
+    /// it meets 403 too). The retry policy does not send them again when their answer may have been lost (a timeout,
+    /// a dropped connection, a 500/502/504): the vault may have acted on them. Instead the engine asks the vault what it
+    /// did and
     /// <list type="bullet">
     /// <item>reports the create as done when the certificate's newest version was made during this operation with the
     /// policy (and tags) that were sent, returning its pending object; the create's retry meeting 409 is checked the
     /// same way, so someone else's pending request (another policy, or made before) still fails as
     /// PendingCertificateInProgress;</item>
     /// <item>reports the merge as done when the certificate's newest version holds exactly the leaf that was sent;</item>
+    /// <item>reports the cancellation as done when the pending object shows cancellation_requested;</item>
     /// <item>otherwise (nothing was done) sends the request again, within the same attempts and budget.</item>
     /// </list>
     /// When the vault cannot be asked, the error says so and what to run to find out.
@@ -76,6 +79,25 @@ namespace KvCertPending.Engine
                     async () => ModelMapper.ToCertificate(Endpoint, (await _client.MergeCertificateAsync(options, cancellationToken).ConfigureAwait(false)).Value),
                     status => status is 403 or 404 or 409,
                     () => FindOwnMergeAsync(name, leaf, cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public async Task<KvPendingCertificate> CancelAsync(string name, CancellationToken cancellationToken)
+        {
+            var budget = new RetryBudget(_retry);
+            using (RequestScope.Begin(null, budget: budget))
+            {
+                return await SendNeverTwiceAsync(
+                    VaultOperation.Cancel, name, budget, Strings.CancelOutcomeUnknownAction,
+                    async () =>
+                    {
+                        var operation = new CertificateOperation(_client, name);
+                        await operation.CancelAsync(cancellationToken).ConfigureAwait(false);
+                        return ModelMapper.ToPending(Endpoint, name, operation.Properties, DateTimeOffset.UtcNow);
+                    },
+                    status => status is 400 or 403 or 409,
+                    () => FindOwnCancelAsync(name, cancellationToken),
                     cancellationToken).ConfigureAwait(false);
             }
         }
@@ -185,6 +207,20 @@ namespace KvCertPending.Engine
             {
                 var certificate = (await _client.GetCertificateAsync(name, cancellationToken).ConfigureAwait(false)).Value;
                 return certificate.Cer is { Length: > 0 } cer && cer.AsSpan().SequenceEqual(leaf) ? (true, ModelMapper.ToCertificate(Endpoint, certificate)) : default;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                return default;
+            }
+        }
+
+        /// <summary>The pending object, when it shows the cancellation was asked for (a cancellation whose answer was lost).</summary>
+        private async Task<(bool Found, KvPendingCertificate Value)> FindOwnCancelAsync(string name, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var properties = (await _client.GetCertificateOperationAsync(name, cancellationToken).ConfigureAwait(false)).Properties;
+                return properties.CancellationRequested ? (true, ModelMapper.ToPending(Endpoint, name, properties, DateTimeOffset.UtcNow)) : default;
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
