@@ -228,6 +228,29 @@ namespace KvCertPending.Engine
             }
         }
 
+        /// <summary>
+        /// One poll of -Wait that never outlives the wait's -Timeout (<paramref name="left"/>; null: no limit): a hung
+        /// vault would otherwise hold the poll for its own operation budget. Null when the time ran out first.
+        /// </summary>
+        private async Task<(KvPendingCertificate State, TimeSpan? RetryAfter)?> PollWithinAsync(KvPendingCertificate state, TimeSpan? left, CancellationToken cancellationToken)
+        {
+            if (left is not { } limit)
+            {
+                return await GetPendingAsync(state.Name, state.RequestId, cancellationToken).ConfigureAwait(false);
+            }
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(limit > TimeSpan.Zero ? limit : TimeSpan.FromMilliseconds(1));
+            try
+            {
+                return await GetPendingAsync(state.Name, state.RequestId, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
+
         /// <summary>True when the request may have reached the vault but its answer did not come back.</summary>
         private static bool IsLostAnswer(Exception failure) =>
             Innermost(failure) is var last && RetryBudget.Recall(last) is { Last: { Transient: true, CertainlyNotHandled: false } };

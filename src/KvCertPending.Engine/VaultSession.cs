@@ -98,7 +98,12 @@ namespace KvCertPending.Engine
 
                 observer.Polled(state, clock.Elapsed, delay, timeout);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                (state, retryAfter) = await GetPendingAsync(state.Name, state.RequestId, cancellationToken).ConfigureAwait(false);
+                if (await PollWithinAsync(state, timeout - clock.Elapsed, cancellationToken).ConfigureAwait(false) is not { } polled)
+                {
+                    return new WaitResult(state, timedOut: true);
+                }
+
+                (state, retryAfter) = polled;
             }
 
             return new WaitResult(state, timedOut: false);

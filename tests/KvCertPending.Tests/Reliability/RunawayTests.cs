@@ -61,6 +61,23 @@ public sealed class RunawayTests : FaultTest
     }
 
     [Fact]
+    public void WaitTimeoutHoldsWhileAPollHangs()
+    {
+        // -Wait -Timeout 3 while the vault hangs every poll for a minute (default timeouts: 30 s per try, 120 s per
+        // operation): the wait's own timeout ends it.
+        var name = NewName("hungpoll");
+        Inject(VaultFaultKind.Latency, "GET", $"/certificates/{name}/pending", count: 100, latency: Hang);
+
+        var (result, elapsed) = Timed($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN={name}' -IssuerName {ModuleVault.SlowIssuer} -Wait -Timeout 3");
+        var error = result.SingleError();
+        Output.WriteLine($"-Wait -Timeout 3 with every poll hung for {Hang.TotalSeconds} s: ended after {elapsed.TotalSeconds:0.00} s");
+
+        AssertError(error, "PendingCertificateWaitTimeout", ErrorCategory.OperationTimeout);
+        // Without the bound, the first poll alone would hang until its 30 s per-try timeout.
+        Assert.True(elapsed < TimeSpan.FromSeconds(30), "a hung poll held the wait past its -Timeout");
+    }
+
+    [Fact]
     public async Task StopDuringAHungRequestReturnsPromptly()
     {
         var name = NewName("stophung");
