@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Azure.Security.KeyVault.Certificates;
 using KvCertPending.LocalVault;
 using KvCertPending.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -31,6 +32,37 @@ public sealed class LostAnswerTests : FaultTest
         Assert.Equal("inProgress", (string)created.Status);
         Assert.Equal(Convert.ToBase64String(pending.Csr), Convert.ToBase64String((byte[])created.Csr));
         Assert.Equal(1, await VersionCountAsync(name));
+    }
+
+    [Fact]
+    public async Task CreateWithAFullPolicyWhoseAnswerWasLostIsRecognised()
+    {
+        // Every policy field the module sends is compared with what the vault holds (which it writes back its own way).
+        var name = NewName("lostfull");
+        Inject(VaultFaultKind.DropAfterHandling, "POST", $"/certificates/{name}/create", count: 1);
+
+        var created = Ps.Run(
+            $"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN={name}, O=Contoso, C=GB' -DnsName a.example,b.example " +
+            "-EmailName ops@example.com -KeyType EC -Curve P-384 -NotExportable -ContentType application/x-pem-file -ValidityInMonths 6 " +
+            "-Tag @{ team = 'pki'; env = 'test' } -Disabled").Single();
+
+        Assert.Equal(0, FaultsRemaining());
+        Assert.Equal((await PendingAsync(name))!.RequestId, (string)created.RequestId);
+        Assert.Equal(1, await VersionCountAsync(name));
+    }
+
+    [Fact]
+    public async Task CreateWithOtherTagsIsNotTakenForOurs()
+    {
+        // Same subject, made a moment ago by someone else with other tags: not ours.
+        var name = NewName("othertags");
+        var theirs = await Vault.Client.StartCreateCertificateAsync(name, new CertificatePolicy("Unknown", "CN=" + name), tags: new Dictionary<string, string> { ["team"] = "other" });
+        Inject(VaultFaultKind.DropBeforeHandling, "POST", $"/certificates/{name}/create", count: 1);
+
+        var error = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN={name}' -Tag @{{ team = 'pki' }}").SingleError();
+
+        AssertError(error, "PendingCertificateInProgress", ErrorCategory.ResourceExists);
+        Assert.Equal(theirs.Properties.RequestId, (await PendingAsync(name))!.RequestId);
     }
 
     [Fact]

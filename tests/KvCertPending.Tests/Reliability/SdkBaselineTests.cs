@@ -45,6 +45,21 @@ public sealed class SdkBaselineTests : FaultTest
     }
 
     [Fact]
+    public async Task SdkAloneResendsALostCancellationAndReportsItsOwnSuccessAsAnError()
+    {
+        var name = NewName("sdkcancel");
+        await Vault.Client.StartCreateCertificateAsync(name, new CertificatePolicy(ModuleVault.SlowIssuer, "CN=" + name));
+        Inject(VaultFaultKind.DropAfterHandling, "PATCH", $"/certificates/{name}/pending", count: 1);
+
+        var failed = await Assert.ThrowsAsync<RequestFailedException>(() => new CertificateOperation(Vault.Client, name).CancelAsync());
+        Output.WriteLine($"SDK alone, cancellation answer lost: {failed.Status} {failed.ErrorCode}: {failed.Message.Split('\n')[0]}");
+
+        // The issuer honoured the first request at once; the resent one is refused.
+        Assert.Equal(403, failed.Status);
+        Assert.True((await PendingAsync(name))!.CancellationRequested);
+    }
+
+    [Fact]
     public async Task SdkAloneResendsALostMergeAndReportsItsOwnSuccessAsAnError()
     {
         var name = NewName("sdkmerge");
