@@ -30,6 +30,7 @@ namespace KvCertPending.Commands
         private readonly CancellationTokenSource _cancel = new();
         private readonly Dictionary<string, IVaultSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
         private ICredentialChoice? _accessTokenCredential;
+        private PendingWaiter? _waiter;
 
         /// <summary>The vault's name, e.g. contoso-kv (https://contoso-kv.vault.azure.net/).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByVaultNameSet)]
@@ -140,6 +141,13 @@ namespace KvCertPending.Commands
                 return Task.FromException<T>(ex);
             }
         }
+
+        /// <summary>
+        /// Emits <paramref name="state"/>, or with -Wait the final state it reaches (<see cref="PendingWaiter"/>); only for
+        /// the cmdlets that declare -Wait and -Timeout (<see cref="IWaitingCmdlet"/>).
+        /// </summary>
+        internal void EmitOrWait(IVaultSession session, KvPendingCertificate state, TimeSpan? retryAfter) =>
+            (_waiter ??= new PendingWaiter(this, (IWaitingCmdlet)this)).EmitOrWait(session, state, retryAfter);
 
         /// <summary>One item failed: write its error and go on with the next.</summary>
         internal void WriteKvError(KvCertPendingException error) => WriteError(error.ToErrorRecord());
