@@ -5,7 +5,8 @@ namespace KvCertPending.Bench;
 
 /// <summary>
 /// The growth curve as a small self-contained SVG: left, scan time of the module and of the sequential SDK loop against
-/// the number of certificates; right, the module alone with its least-squares line (is it linear?).
+/// the number of certificates; right, the module beside the listing alone (its floor), each with a least-squares line
+/// (is it linear?).
 /// </summary>
 internal static class GrowthPlot
 {
@@ -25,8 +26,9 @@ internal static class GrowthPlot
         var xs = points.Select(p => (double)p.Certificates).ToList();
         var module = points.Select(p => p.Result.ModuleMs / 1000).ToList();
         var sdk = points.Select(p => p.Result.SdkMs / 1000).ToList();
+        var listing = points.Select(p => p.Result.ListingMs / 1000).ToList();
         Panel(svg, Margin, "module and sequential SDK loop", xs, [("SDK loop", "#c0392b", sdk), ("Get-KvPendingCertificate", "#2471a3", module)], fit: false);
-        Panel(svg, (2 * Margin) + PanelWidth, "module alone, with least-squares line", xs, [("Get-KvPendingCertificate", "#2471a3", module)], fit: true);
+        Panel(svg, (2 * Margin) + PanelWidth, "module and the listing alone (pages in turn)", xs, [("Get-KvPendingCertificate", "#2471a3", module), ("listing alone", "#7d8c8d", listing)], fit: true);
         Append(svg, $"</svg>");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(path, svg.ToString());

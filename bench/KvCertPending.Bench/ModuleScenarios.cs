@@ -108,21 +108,21 @@ internal static class ModuleScenarios
         {
             var setup = await Measure.MillisecondsAsync(() => vault.Fixture.GrowToAsync(size, Share)).ConfigureAwait(false);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"growth: {size} certificates seeded in {setup / 1000:0.0} s, load {Load.Average()}"));
-            var result = await vault.MeasureAsync(latencyMs, sdkLoop: true).ConfigureAwait(false);
+            var result = await vault.MeasureAsync(latencyMs, sdkLoop: true, listingAlone: true).ConfigureAwait(false);
             points.Add(new GrowthPoint(size, Fixture.PendingAmong(size, Share), result));
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"growth: {size}: module {result.ModuleMs:0} ms, SDK loop {result.SdkMs:0} ms"));
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"growth: {size}: module {result.ModuleMs:0} ms, SDK loop {result.SdkMs:0} ms, listing alone {result.ListingMs:0} ms"));
         }
 
         Console.WriteLine();
         Console.WriteLine($"### Scan growth ({latencyMs} ms added per request, 20% pending, load {Load.Average()})");
         Console.WriteLine();
-        Console.WriteLine("| certificates | pending (module / SDK found) | module | SDK loop | faster | module per certificate | SDK per certificate | module memory growth |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| certificates | pending (module / SDK found) | module | SDK loop | faster | module per certificate | SDK per certificate | listing alone (SDK, pages in turn) | listing per page | module memory growth |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var p in points)
         {
             var r = p.Result;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {p.Certificates} | {p.Pending} ({r.ModuleFound} / {r.SdkFound}) | {r.ModuleMs:0} ms | {r.SdkMs:0} ms | {r.SdkMs / r.ModuleMs:0.0}x | {r.ModuleMs / p.Certificates:0.00} ms | {r.SdkMs / p.Certificates:0.00} ms | {r.GrowthMb:0.0} MB |"));
+                $"| {p.Certificates} | {p.Pending} ({r.ModuleFound} / {r.SdkFound}) | {r.ModuleMs:0} ms | {r.SdkMs:0} ms | {r.SdkMs / r.ModuleMs:0.0}x | {r.ModuleMs / p.Certificates:0.00} ms | {r.SdkMs / p.Certificates:0.00} ms | {r.ListingMs:0} ms | {r.ListingMs / Math.Ceiling(p.Certificates / 25.0):0.0} ms | {r.GrowthMb:0.0} MB |"));
         }
 
         GrowthPlot.Write(svgPath, points, latencyMs);
@@ -155,7 +155,7 @@ internal static class ModuleScenarios
         }
 
         /// <summary>One module scan (after one warm-up scan) and, if asked, one sequential SDK loop, with the latency on.</summary>
-        public async Task<ScanResult> MeasureAsync(int latencyMs, bool sdkLoop)
+        public async Task<ScanResult> MeasureAsync(int latencyMs, bool sdkLoop, bool listingAlone = false)
         {
             // The vault reads its options on every request: the latency applies from the next request on.
             _options.ResponseLatency = TimeSpan.FromMilliseconds(latencyMs);
@@ -203,7 +203,21 @@ internal static class ModuleScenarios
                     }).ConfigureAwait(false);
                 }
 
-                return new ScanResult(module, found, sdk, sdkFound, (peak - before) / (1024.0 * 1024.0));
+                // The listing alone (every page in turn, no pending reads): the floor of any scan that must list first.
+                var listing = double.NaN;
+                if (listingAlone)
+                {
+                    var client = _harness.Certificates;
+                    listing = await Measure.MillisecondsAsync(async () =>
+                    {
+                        await foreach (var unused in client.GetPropertiesOfCertificatesAsync(includePending: true).ConfigureAwait(false))
+                        {
+                            // Names only.
+                        }
+                    }).ConfigureAwait(false);
+                }
+
+                return new ScanResult(module, found, sdk, sdkFound, (peak - before) / (1024.0 * 1024.0), listing);
             }
             finally
             {
@@ -220,7 +234,7 @@ internal static class ModuleScenarios
 }
 
 /// <summary>One scan measurement.</summary>
-internal sealed record ScanResult(double ModuleMs, long ModuleFound, double SdkMs, long SdkFound, double GrowthMb);
+internal sealed record ScanResult(double ModuleMs, long ModuleFound, double SdkMs, long SdkFound, double GrowthMb, double ListingMs = double.NaN);
 
 /// <summary>One size of the growth curve.</summary>
 internal sealed record GrowthPoint(int Certificates, int Pending, ScanResult Result);

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -31,6 +30,7 @@ namespace KvCertPending.Commands
         private readonly CancellationTokenSource _cancel = new();
         private readonly Dictionary<string, IVaultSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
         private ICredentialChoice? _accessTokenCredential;
+        private PendingWaiter? _waiter;
 
         /// <summary>The vault's name, e.g. contoso-kv (https://contoso-kv.vault.azure.net/).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByVaultNameSet)]
@@ -108,7 +108,7 @@ namespace KvCertPending.Commands
         /// </summary>
         internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work)
         {
-            using var queue = new PipelineQueue();
+            var queue = new PipelineQueue();
 
             // Without a synchronization context (PowerShell's pipeline thread has none) the work starts right here and
             // continues on the thread pool at its first await (the engine never resumes on the caller's context): one
@@ -142,6 +142,13 @@ namespace KvCertPending.Commands
                 return Task.FromException<T>(ex);
             }
         }
+
+        /// <summary>
+        /// Emits <paramref name="state"/>, or with -Wait the final state it reaches (<see cref="PendingWaiter"/>); only for
+        /// the cmdlets that declare -Wait and -Timeout (<see cref="IWaitingCmdlet"/>).
+        /// </summary>
+        internal void EmitOrWait(IVaultSession session, KvPendingCertificate state, TimeSpan? retryAfter) =>
+            (_waiter ??= new PendingWaiter(this, (IWaitingCmdlet)this)).EmitOrWait(session, state, retryAfter);
 
         /// <summary>One item failed: write its error and go on with the next.</summary>
         internal void WriteKvError(KvCertPendingException error) => WriteError(error.ToErrorRecord());
@@ -202,27 +209,62 @@ namespace KvCertPending.Commands
         }
     }
 
-    /// <summary>Actions posted by workers, written by the pipeline thread.</summary>
-    internal sealed class PipelineQueue : IDisposable
+    /// <summary>
+    /// Actions posted by workers, written by the pipeline thread. A lock and Monitor.Wait rather than a BlockingCollection:
+    /// completing a BlockingCollection wakes its consumer through a cancelled token and a caught exception, once per call.
+    /// </summary>
+    internal sealed class PipelineQueue
     {
-        private readonly BlockingCollection<Action<KvCmdlet>> _actions = new();
+        private readonly Queue<Action<KvCmdlet>> _actions = new();
+        private bool _completed;
 
         public void Post(Action<KvCmdlet> action)
         {
-            try
+            lock (_actions)
             {
-                _actions.TryAdd(action);
-            }
-            catch (InvalidOperationException)
-            {
-                // Completed: the work is over, nothing more to write.
+                if (_completed)
+                {
+                    // The work is over, nothing more to write.
+                    return;
+                }
+
+                _actions.Enqueue(action);
+                Monitor.Pulse(_actions);
             }
         }
 
-        public void Complete() => _actions.CompleteAdding();
+        public void Complete()
+        {
+            lock (_actions)
+            {
+                _completed = true;
+                Monitor.Pulse(_actions);
+            }
+        }
 
-        public IEnumerable<Action<KvCmdlet>> Drain() => _actions.GetConsumingEnumerable();
+        /// <summary>Every posted action, in order, until <see cref="Complete"/>; blocks while there is none.</summary>
+        public IEnumerable<Action<KvCmdlet>> Drain()
+        {
+            while (true)
+            {
+                Action<KvCmdlet> next;
+                lock (_actions)
+                {
+                    while (_actions.Count == 0 && !_completed)
+                    {
+                        Monitor.Wait(_actions);
+                    }
 
-        public void Dispose() => _actions.Dispose();
+                    if (_actions.Count == 0)
+                    {
+                        yield break;
+                    }
+
+                    next = _actions.Dequeue();
+                }
+
+                yield return next;
+            }
+        }
     }
 }

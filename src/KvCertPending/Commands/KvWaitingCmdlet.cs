@@ -1,17 +1,14 @@
-using System;
-using System.Globalization;
 using System.Management.Automation;
-using KvCertPending.Engine;
-using KvCertPending.Model;
-using KvCertPending.Resources;
 
 namespace KvCertPending.Commands
 {
-    /// <summary>The cmdlets that can wait for a final state: -Wait, -Timeout, and Write-Progress while waiting.</summary>
-    public abstract class KvWaitingCmdlet : KvCmdlet
+    /// <summary>
+    /// The cmdlets with their own -Name that can wait for a final state (Get, New): -Wait, -Timeout. Stop declares the
+    /// same two parameters through <see cref="KvWaitingItemCmdlet"/> (it needs the item parameters too, and a class has
+    /// one base); what waiting does is shared, in <see cref="PendingWaiter"/> via <see cref="KvCmdlet.EmitOrWait"/>.
+    /// </summary>
+    public abstract class KvWaitingCmdlet : KvCmdlet, IWaitingCmdlet
     {
-        private int _nextActivityId = 1;
-
         /// <summary>Waits until the request is completed, failed or cancelled, and emits that state.</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -20,102 +17,5 @@ namespace KvCertPending.Commands
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         public int Timeout { get; set; }
-
-        /// <summary>
-        /// Emits <paramref name="state"/>, or with -Wait the final state it reaches. A manual request (issuer Unknown)
-        /// only completes by merge, so it is not waited for. A timeout is a non-terminating error.
-        /// </summary>
-        internal void EmitOrWait(IVaultSession session, KvPendingCertificate state, TimeSpan? retryAfter)
-        {
-            if (!Wait.IsPresent)
-            {
-                WriteObject(state);
-                return;
-            }
-
-            if (state.IsFinal)
-            {
-                EmitFinal(state);
-                return;
-            }
-
-            if (state.IsManual)
-            {
-                WriteWarning(string.Format(CultureInfo.CurrentCulture, Strings.ManualNotWaited, state.Name));
-                WriteObject(state);
-                return;
-            }
-
-            var timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null;
-            var activityId = _nextActivityId++;
-            var activity = string.Format(CultureInfo.CurrentCulture, Strings.WaitActivity, state.Name);
-            WaitResult result;
-            try
-            {
-                result = Run((queue, token) => session.WaitAsync(state, retryAfter, timeout, new ProgressObserver(queue, activityId, activity), token));
-            }
-            finally
-            {
-                WriteProgress(new ProgressRecord(activityId, activity, Strings.WaitDone) { RecordType = ProgressRecordType.Completed });
-            }
-
-            if (result.TimedOut)
-            {
-                WriteKvError(new KvCertPendingException(
-                    "PendingCertificateWaitTimeout",
-                    ErrorCategory.OperationTimeout,
-                    string.Format(CultureInfo.CurrentCulture, Strings.WaitTimedOut, state.Name, Timeout, result.Last.Status),
-                    result.Last,
-                    recommendedAction: string.Format(CultureInfo.CurrentCulture, Strings.WaitTimedOutAction, state.Name)));
-                return;
-            }
-
-            EmitFinal(result.Last);
-        }
-
-        /// <summary>The final state a wait ends on; a failure is also said as a warning, since -Wait was asked to see it through.</summary>
-        private void EmitFinal(KvPendingCertificate final)
-        {
-            if (string.Equals(final.Status, KvPendingCertificate.FailedStatus, StringComparison.OrdinalIgnoreCase))
-            {
-                WriteWarning(string.Format(CultureInfo.CurrentCulture, Strings.RequestFailedWarning, final.Name, final.ErrorCode, final.ErrorMessage));
-            }
-
-            WriteObject(final);
-        }
-
-        /// <summary>Turns poll reports into Write-Progress, posted to the pipeline thread.</summary>
-        private sealed class ProgressObserver : IWaitObserver
-        {
-            private readonly PipelineQueue _queue;
-            private readonly int _activityId;
-            private readonly string _activity;
-
-            public ProgressObserver(PipelineQueue queue, int activityId, string activity)
-            {
-                _queue = queue;
-                _activityId = activityId;
-                _activity = activity;
-            }
-
-            public void Polled(KvPendingCertificate state, TimeSpan elapsed, TimeSpan nextPoll, TimeSpan? timeout)
-            {
-                var status = string.Format(
-                    CultureInfo.CurrentCulture,
-                    Strings.WaitStatus,
-                    state.Status,
-                    state.CancellationRequested ? Strings.WaitCancellationRequested : string.Empty,
-                    Math.Round(elapsed.TotalSeconds),
-                    nextPoll.TotalSeconds.ToString("0.##", CultureInfo.CurrentCulture));
-                var record = new ProgressRecord(_activityId, _activity, status);
-                if (timeout is { } limit && limit > TimeSpan.Zero)
-                {
-                    record.PercentComplete = (int)Math.Min(99, elapsed.TotalMilliseconds * 100 / limit.TotalMilliseconds);
-                    record.SecondsRemaining = (int)Math.Max(0, (limit - elapsed).TotalSeconds);
-                }
-
-                _queue.Post(cmdlet => cmdlet.WriteProgress(record));
-            }
-        }
     }
 }

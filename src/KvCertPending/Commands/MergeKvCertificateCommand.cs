@@ -7,7 +7,6 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using KvCertPending.Completion;
 using KvCertPending.Engine;
 using KvCertPending.Model;
 using KvCertPending.Resources;
@@ -22,23 +21,9 @@ namespace KvCertPending.Commands
     /// </summary>
     [Cmdlet(VerbsData.Merge, "KvCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultUriSet)]
     [OutputType(typeof(KvCertificate))]
-    public sealed class MergeKvCertificateCommand : KvCmdlet
+    public sealed class MergeKvCertificateCommand : KvItemCmdlet
     {
         private readonly List<X509Certificate2> _pipedCertificates = new();
-
-        /// <summary>The certificate name.</summary>
-        // Not mandatory in the VaultName set: a second set with a mandatory pipeline parameter makes PowerShell
-        // fail to bind piped {VaultUri, Name} objects to the default VaultUri set. A missing name is refused at run time.
-        [Parameter(Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(CertificateNameCompleter))]
-        public string Name { get; set; } = string.Empty;
-
-        /// <summary>The pending object to complete.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByInputObjectSet, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public KvPendingCertificate? InputObject { get; set; }
 
         /// <summary>Files with the signed chain (wildcards allowed): PEM with one or many certificates, DER .cer/.crt, PKCS#7 .p7b/.p7c.</summary>
         [Parameter]

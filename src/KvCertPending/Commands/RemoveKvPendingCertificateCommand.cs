@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using KvCertPending.Completion;
 using KvCertPending.Model;
 using KvCertPending.Resources;
 
@@ -11,22 +10,8 @@ namespace KvCertPending.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Remove, "KvPendingCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByVaultUriSet)]
     [OutputType(typeof(KvPendingCertificate))]
-    public sealed class RemoveKvPendingCertificateCommand : KvCmdlet
+    public sealed class RemoveKvPendingCertificateCommand : KvItemCmdlet
     {
-        /// <summary>The certificate name.</summary>
-        // Not mandatory in the VaultName set: a second set with a mandatory pipeline parameter makes PowerShell
-        // fail to bind piped {VaultUri, Name} objects to the default VaultUri set. A missing name is refused at run time.
-        [Parameter(Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(CertificateNameCompleter))]
-        public string Name { get; set; } = string.Empty;
-
-        /// <summary>The pending object to remove.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByInputObjectSet, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public KvPendingCertificate? InputObject { get; set; }
-
         /// <summary>Does not ask for confirmation.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -38,9 +23,8 @@ namespace KvCertPending.Commands
         /// <inheritdoc />
         protected override void ProcessRecord() => ForItem(() =>
         {
-            var name = InputObject?.Name ?? Name;
-            CheckName(name);
-            var session = Session(InputObject);
+            var name = CheckedItemName();
+            var session = ItemSession();
             if (!ShouldChange(Describe(name, session), Strings.ActionRemove, Force.IsPresent))
             {
                 return;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using KvCertPending.Completion;
 using KvCertPending.Model;
 using KvCertPending.Resources;
 
@@ -12,22 +11,8 @@ namespace KvCertPending.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Stop, "KvPendingCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultUriSet)]
     [OutputType(typeof(KvPendingCertificate))]
-    public sealed class StopKvPendingCertificateCommand : KvWaitingCmdlet
+    public sealed class StopKvPendingCertificateCommand : KvWaitingItemCmdlet
     {
-        /// <summary>The certificate name.</summary>
-        // Not mandatory in the VaultName set: a second set with a mandatory pipeline parameter makes PowerShell
-        // fail to bind piped {VaultUri, Name} objects to the default VaultUri set. A missing name is refused at run time.
-        [Parameter(Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(CertificateNameCompleter))]
-        public string Name { get; set; } = string.Empty;
-
-        /// <summary>The pending object to cancel.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByInputObjectSet, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public KvPendingCertificate? InputObject { get; set; }
-
         /// <summary>Does not ask for confirmation.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -35,9 +20,8 @@ namespace KvCertPending.Commands
         /// <inheritdoc />
         protected override void ProcessRecord() => ForItem(() =>
         {
-            var name = InputObject?.Name ?? Name;
-            CheckName(name);
-            var session = Session(InputObject);
+            var name = CheckedItemName();
+            var session = ItemSession();
             if (!ShouldChange(Describe(name, session), Strings.ActionCancel, Force.IsPresent))
             {
                 return;
