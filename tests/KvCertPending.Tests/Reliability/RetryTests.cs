@@ -74,6 +74,29 @@ public sealed class RetryTests : FaultTest
     }
 
     [Fact]
+    public async Task VaultWideScanGetsThroughFaultsOnTheListingAndOnEachRead()
+    {
+        var prefix = NewName("scan");
+        var made = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            made.Add((await CreateManualAsync($"{prefix}-{i}", $"CN={prefix}-{i}")).RequestId);
+        }
+
+        // The listing meets a 503 and a dropped connection; two of the pending reads meet a 500 and a 429.
+        Inject(VaultFaultKind.Unavailable, "GET", "/certificates", count: 1, retryAfterSeconds: 0);
+        Inject(VaultFaultKind.DropBeforeHandling, "GET", "/certificates", count: 1);
+        Inject(VaultFaultKind.InternalError, "GET", $"/certificates/{prefix}-1/pending", count: 1);
+        Inject(VaultFaultKind.Throttle, "GET", $"/certificates/{prefix}-2/pending", count: 1, retryAfterSeconds: 0);
+
+        var result = Ps.Run($"Get-KvPendingCertificate -VaultUri $VaultUri -Name '{prefix}-*'");
+
+        result.AssertNoErrors();
+        Assert.Equal(made, result.Output.Select(o => (string)o.Properties["RequestId"].Value).ToList());
+        Assert.Equal(0, FaultsRemaining());
+    }
+
+    [Fact]
     public async Task PersistentUnavailabilityGivesUpWithinTheBudgetNamingTheCause()
     {
         var name = NewName("down");
