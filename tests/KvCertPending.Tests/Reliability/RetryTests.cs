@@ -144,5 +144,10 @@ public sealed class RetryTests : FaultTest
 
         Ps.SetVariable("KvCertPendingRequestTimeout", "soon");
         AssertError(Ps.Run("Get-KvPendingCertificate -VaultUri $VaultUri -Name whatever").SingleError(), "TimeoutSettingInvalid", ErrorCategory.InvalidArgument);
+
+        // Seconds as text, or a TimeSpan, are fine: the call reaches the vault (which has no such request).
+        var found = Ps.Run("$KvCertPendingRequestTimeout = '2.5'; $KvCertPendingOperationTimeout = [TimeSpan]::FromSeconds(9); " +
+            "Get-KvPendingCertificate -VaultUri $VaultUri -Name whatever").SingleError();
+        AssertError(found, "PendingCertificateNotFound", ErrorCategory.ObjectNotFound);
     }
 }
