@@ -25,13 +25,13 @@ namespace KvCertPending.Model
         /// <summary>The cloud.</summary>
         public KvCloudEnvironment Environment { get; }
 
-        /// <summary>How cmdlets sign in: AccessToken, AzContext, ManagedIdentity, ServicePrincipalSecret, ServicePrincipalCertificate or DefaultChain.</summary>
+        /// <summary>How cmdlets sign in: AccessToken, AzContext, ManagedIdentity, ServicePrincipalSecret, ServicePrincipalCertificate, DeviceCode, Interactive or DefaultChain.</summary>
         public string SignIn { get; }
 
-        /// <summary>The client (application) id, for a user-assigned identity or a service principal.</summary>
+        /// <summary>The client (application) id, for a user-assigned identity, a service principal or a user sign-in's application.</summary>
         public string? ClientId { get; }
 
-        /// <summary>The tenant, for a service principal.</summary>
+        /// <summary>The tenant, for a service principal or a user sign-in.</summary>
         public string? TenantId { get; }
 
         /// <summary>When Connect-KvVault ran.</summary>
