@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -204,7 +205,8 @@ internal static class IdentityEndpoints
     /// <summary>
     /// Entra's authorization endpoint, for a public client with a loopback redirect URI (MSAL's system-browser flow). There is
     /// no sign-in page: the user named by login_hint (else <see cref="UserSignIns.DefaultUser"/>) is signed in at once and the
-    /// browser is sent back to the redirect URI with the code and the state. A redirect URI that is not http on loopback is
+    /// browser is sent back to the redirect URI with the code and the state: by a 302 redirect (response_mode=query), or, as MSAL
+    /// asks (response_mode=form_post), by a page whose form posts them there on load. A redirect URI that is not http on loopback is
     /// refused with a page, never redirected to.
     /// </summary>
     private static Task AuthorizeAsync(HttpContext context)
@@ -239,6 +241,18 @@ internal static class IdentityEndpoints
         if (state.Length > 0)
         {
             parameters["state"] = state;
+        }
+
+        if (query["response_mode"] == "form_post")
+        {
+            // What Entra sends for form_post (MSAL asks for it): a page whose form the browser posts to the redirect URI at once.
+            var fields = string.Concat(parameters.Select(p =>
+                $"<input type=\"hidden\" name=\"{WebUtility.HtmlEncode(p.Key)}\" value=\"{WebUtility.HtmlEncode(p.Value)}\"/>\n"));
+            context.Response.ContentType = "text/html; charset=utf-8";
+            context.Response.Headers.CacheControl = "no-store";
+            return context.Response.WriteAsync(
+                "<html><head><title>Working...</title></head><body onload=\"document.forms[0].submit()\">\n" +
+                $"<form method=\"POST\" action=\"{WebUtility.HtmlEncode(redirectUri)}\">\n{fields}</form></body></html>\n");
         }
 
         context.Response.Redirect(Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(redirectUri, parameters));
