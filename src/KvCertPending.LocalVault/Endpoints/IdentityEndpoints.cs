@@ -31,6 +31,8 @@ internal static class IdentityEndpoints
         routes.MapGet("/{tenant}/oauth2/v2.0/authorize", AuthorizeAsync);
         routes.MapGet(DeviceLoginPath, DeviceLoginPageAsync);
         routes.MapPost(DeviceLoginPath, ApproveDeviceCodeAsync);
+        routes.MapGet(DeviceLoginPath + "/auto-approve", GetAutoApproveAsync);
+        routes.MapPut(DeviceLoginPath + "/auto-approve", PutAutoApproveAsync);
         routes.MapGet("/{tenant}/v2.0/.well-known/openid-configuration", OpenIdConfigurationAsync);
         routes.MapGet("/{tenant}/discovery/instance", InstanceDiscoveryAsync);
         routes.MapGet(IdentitySettings.ManagedIdentityPath, AppServiceTokenAsync);
@@ -302,6 +304,22 @@ internal static class IdentityEndpoints
             ["status"] = decided.State == UserSignIns.DeviceCodeState.Approved ? "approved" : "declined",
         }).ConfigureAwait(false);
     }
+
+    /// <summary>Management: approve every new device code at once as one user (<c>{"user":"..."}</c>), or not (<c>{"user":null}</c>).</summary>
+    private static async Task PutAutoApproveAsync(HttpContext context)
+    {
+        var body = await Http.VaultJson.ReadAsync<DeviceLoginBody>(context.Request).ConfigureAwait(false);
+        if (body.User is { } user && (user.Trim().Length == 0 || user.Length > 256))
+        {
+            throw Http.VaultErrors.BadParameter("Property user must be a user name (1 to 256 characters) or null.");
+        }
+
+        Route.Service<IdentitySettings>(context).UserSignIns.AutoApproveUser = body.User?.Trim();
+        await GetAutoApproveAsync(context).ConfigureAwait(false);
+    }
+
+    private static Task GetAutoApproveAsync(HttpContext context) =>
+        Route.Ok(context, new JsonObject { ["user"] = Route.Service<IdentitySettings>(context).UserSignIns.AutoApproveUser });
 
     private static async Task<IFormCollection?> ReadSignInFormAsync(HttpContext context)
     {

@@ -28,11 +28,20 @@ internal sealed class UserSignIns
 
     public UserSignIns(TimeProvider time) => _time = time;
 
-    /// <summary>A new device code for a client; the user approves it by its user code.</summary>
+    /// <summary>When set, every new device code is approved at once as this user (unattended demos and examples); off by default.</summary>
+    public string? AutoApproveUser { get; set; }
+
+    /// <summary>A new device code for a client; the user approves it by its user code (or it is approved at once: <see cref="AutoApproveUser"/>).</summary>
     public DeviceCode StartDeviceCode(string clientId, string scope)
     {
         RemoveExpired();
         var code = new DeviceCode(Random(32), NewUserCode(), clientId, scope, _time.GetUtcNow().Add(DeviceCodeLifetime));
+        if (AutoApproveUser is { } user)
+        {
+            code.State = DeviceCodeState.Approved;
+            code.User = user;
+        }
+
         _deviceCodes[code.Code] = code;
         return code;
     }

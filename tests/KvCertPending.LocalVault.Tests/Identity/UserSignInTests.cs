@@ -120,6 +120,89 @@ public sealed partial class UserSignInTests : IClassFixture<IssuedTokensVaultFix
         Assert.Equal(System.Net.HttpStatusCode.OK, listed.StatusCode);
     }
 
+    [Fact]
+    public async Task AutoApprovalSignsInEveryNewDeviceCodeAsOneUserUntilTurnedOff()
+    {
+        using (var on = await _vault.Http.PutAsJsonAsync("_localvault/devicelogin/auto-approve", new { user = "auto@localvault.test" }))
+        {
+            Assert.Equal("auto@localvault.test", (await on.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("user").GetString());
+        }
+
+        try
+        {
+            var prompts = 0;
+            var credential = new DeviceCodeCredential(new DeviceCodeCredentialOptions
+            {
+                AuthorityHost = _vault.Server.VaultUri,
+                TenantId = _vault.Server.TenantId,
+                DisableInstanceDiscovery = true,
+                Transport = new HttpClientTransport(CoreVault.CreateHandler(_vault.Server)),
+                DeviceCodeCallback = (_, _) =>
+                {
+                    prompts++;
+                    return Task.CompletedTask;
+                },
+            });
+            var token = await credential.GetTokenAsync(new TokenRequestContext(["https://vault.azure.net/.default"]), CancellationToken.None);
+            Assert.Equal("auto@localvault.test", Claims(token.Token).GetProperty("upn").GetString());
+            Assert.Equal(1, prompts);
+        }
+        finally
+        {
+            using var off = await _vault.Http.PutAsJsonAsync("_localvault/devicelogin/auto-approve", new { user = (string?)null });
+            off.EnsureSuccessStatusCode();
+        }
+
+        using var read = await _vault.Http.GetAsync("_localvault/devicelogin/auto-approve");
+        Assert.Equal(JsonValueKind.Null, (await read.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("user").ValueKind);
+    }
+
+    [Fact]
+    public async Task FormPostResponseModeAnswersWithAPageThatPostsTheCodeToTheRedirectUri()
+    {
+        const string redirect = "http://localhost:5598/";
+        var query = $"client_id=public-app&response_type=code&response_mode=form_post&redirect_uri={Uri.EscapeDataString(redirect)}&scope=https://vault.azure.net/.default&state=s-42";
+        using var response = await _vault.Http.GetAsync($"{_vault.Server.TenantId}/oauth2/v2.0/authorize?{query}");
+        var page = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains($"<form method=\"POST\" action=\"{redirect}\">", page, StringComparison.Ordinal);
+        Assert.Matches("<input type=\"hidden\" name=\"code\" value=\"[A-Za-z0-9_-]{40,}\"/>", page);
+        Assert.Contains("<input type=\"hidden\" name=\"state\" value=\"s-42\"/>", page, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("POST", "{tenant}/oauth2/v2.0/devicecode", "scope=https://vault.azure.net/.default", 400, "invalid_request")]
+    [InlineData("POST", "{tenant}/oauth2/v2.0/devicecode", "client_id=a&scope=openid", 400, "invalid_request")]
+    [InlineData("POST", "another-tenant/oauth2/v2.0/devicecode", "client_id=a&scope=https://vault.azure.net/.default", 400, "invalid_request")]
+    [InlineData("POST", "{tenant}/oauth2/v2.0/token", "grant_type=device_code&client_id=a&device_code=made-up", 400, "invalid_grant")]
+    [InlineData("POST", "{tenant}/oauth2/v2.0/token", "grant_type=authorization_code&client_id=a&code=made-up&redirect_uri=http://localhost/", 400, "invalid_grant")]
+    [InlineData("POST", "{tenant}/oauth2/v2.0/token", "grant_type=authorization_code&client_id=a", 400, "invalid_request")]
+    [InlineData("POST", "{tenant}/oauth2/v2.0/token", "grant_type=refresh_token&client_id=a&refresh_token=made-up&scope=https://vault.azure.net/.default", 400, "invalid_grant")]
+    [InlineData("GET", "{tenant}/oauth2/v2.0/authorize?client_id=a&response_type=token&redirect_uri=http://localhost:1/&scope=https://vault.azure.net/.default", "", 302, "unsupported_response_type")]
+    [InlineData("POSTJSON", "_localvault/devicelogin", "{\"userCode\":\"ZZZZ-ZZZZ\"}", 404, "NotFound")]
+    [InlineData("POSTJSON", "_localvault/devicelogin", "{\"user\":\"x\"}", 400, "BadParameter")]
+    [InlineData("POSTJSON", "_localvault/devicelogin", "not json", 400, "BadParameter")]
+    [InlineData("PUTJSON", "_localvault/devicelogin/auto-approve", "{\"user\":\" \"}", 400, "BadParameter")]
+    public async Task BadUserSignInRequestsAreRefusedWithoutATokenOrAStateChange(string method, string path, string body, int status, string error)
+    {
+        var url = path.Replace("{tenant}", _vault.Server.TenantId, StringComparison.Ordinal);
+        using var request = new HttpRequestMessage(new HttpMethod(method.Replace("JSON", string.Empty, StringComparison.Ordinal)), url);
+        if (method != "GET")
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, method.EndsWith("JSON", StringComparison.Ordinal) ? "application/json" : "application/x-www-form-urlencoded");
+        }
+
+        using var response = await _vault.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Contains(error, status == 302 ? response.Headers.Location!.Query : text, StringComparison.Ordinal);
+        Assert.DoesNotContain("access_token", text, StringComparison.Ordinal);
+        using var auto = await _vault.Http.GetAsync("_localvault/devicelogin/auto-approve");
+        Assert.Equal(JsonValueKind.Null, (await auto.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("user").ValueKind);
+    }
+
     private async Task<string> AuthorizeAsync(string redirect, string challenge, string state)
     {
         var query = $"client_id=public-app&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}&scope={Uri.EscapeDataString("openid offline_access https://vault.azure.net/.default")}"
