@@ -58,6 +58,23 @@ public sealed partial class UserSignInTests : IAsyncLifetime
         Assert.Equal("SignInParametersInvalid,KvCertPending.Commands.ConnectKvVaultCommand", conflict.SingleError().FullyQualifiedErrorId);
     }
 
+    [Fact]
+    public void CtrlCWhileWaitingForTheUserStopsTheSignInAndLeavesNoConnection()
+    {
+        using var session = SignInVault.OpenWithoutToken(_harness);
+        using var ps = session.CreatePowerShell();
+        ps.AddScript("Connect-KvVault -VaultUri $VaultUri -UseDeviceAuthentication");
+        var prompted = new ManualResetEventSlim();
+        ps.Streams.Warning.DataAdded += (_, _) => prompted.Set();
+
+        var running = ps.BeginInvoke();
+        Assert.True(prompted.Wait(TimeSpan.FromMinutes(1)), "the prompt was shown");
+        ps.Stop();
+        Assert.Throws<PipelineStoppedException>(() => ps.EndInvoke(running));
+
+        Assert.Equal("VaultNotSpecified,KvCertPending.Commands.GetKvPendingCertificateCommand", session.Run("Get-KvPendingCertificate").SingleError().FullyQualifiedErrorId);
+    }
+
     /// <summary>
     /// Runs Connect-KvVault and, as the user would, reads the code from the warning it writes and approves (or declines) it
     /// at the vault's device-login endpoint while the cmdlet waits.
