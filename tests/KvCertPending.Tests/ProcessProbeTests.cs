@@ -6,7 +6,7 @@ namespace KvCertPending.Tests;
 
 /// <summary>
 /// Checks that need a fresh process (tools/KvCertPending.ProcessProbe hosts the PowerShell 7.6 engine; this test host already
-/// has the Azure SDK loaded, and PATH/DISPLAY are process-wide): what Import-Module loads, the module beside an OLDER Azure.Identity
+/// has the Azure SDK loaded, and PATH is process-wide): what Import-Module loads, the module beside an OLDER Azure.Identity
 /// and Azure.Core in the default load context (as Az.Accounts loads them), and -Interactive with a stand-in browser.
 /// Every probe talks to a vault that accepts only tokens it issued.
 /// </summary>
@@ -117,8 +117,7 @@ public sealed class ProcessProbeTests : IAsyncLifetime
             environment: new Dictionary<string, string?>
             {
                 ["PATH"] = browserDirectory + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
-                ["DISPLAY"] = ":0", // MSAL checks for a desktop session before it uses the system browser on Linux
-                ["SUDO_USER"] = null,
+                ["SUDO_USER"] = null, // MSAL refuses to open a browser under sudo
             });
 
         Assert.True(report["errors"]!.AsArray().Count == 0, report["errors"]!.ToJsonString());

@@ -34,10 +34,13 @@ using var runspace = RunspaceFactory.CreateRunspace(state);
 runspace.Open();
 report["beforeImport"] = Loaded.Snapshot();
 
+var clock = System.Diagnostics.Stopwatch.StartNew();
 using (var import = PowerShell.Create(runspace))
 {
     import.AddCommand("Import-Module").AddParameter("Name", arguments.Required("module")).AddParameter("ErrorAction", "Stop").Invoke();
 }
+
+report["importMilliseconds"] = clock.Elapsed.TotalMilliseconds; // a figure for the record, never asserted
 
 report["afterImport"] = Loaded.Snapshot();
 
@@ -48,6 +51,7 @@ using (var script = PowerShell.Create(runspace))
 {
     script.AddScript(File.ReadAllText(arguments.Required("script")));
     var output = new JsonArray();
+    clock.Restart();
     try
     {
         foreach (var item in script.Invoke())
@@ -60,6 +64,7 @@ using (var script = PowerShell.Create(runspace))
         report["terminatingError"] = e.ErrorRecord.FullyQualifiedErrorId + ": " + e.Message;
     }
 
+    report["scriptMilliseconds"] = clock.Elapsed.TotalMilliseconds;
     report["output"] = output;
     report["warnings"] = new JsonArray(script.Streams.Warning.Select(w => (JsonNode?)w.Message).ToArray());
     report["errors"] = new JsonArray(script.Streams.Error.Select(e => (JsonNode?)new JsonObject

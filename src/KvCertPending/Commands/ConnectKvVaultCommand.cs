@@ -39,12 +39,12 @@ namespace KvCertPending.Commands
         [Parameter]
         public SwitchParameter Interactive { get; set; }
 
-        /// <summary>The client (application) id: of a user-assigned managed identity.</summary>
+        /// <summary>The client (application) id: of a user-assigned managed identity, or the public client a user signs in through.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? ClientId { get; set; }
 
-        /// <summary>The service principal's tenant.</summary>
+        /// <summary>The service principal's tenant, or the tenant a user signs in to (default: the user's home, then the vault's).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? TenantId { get; set; }
