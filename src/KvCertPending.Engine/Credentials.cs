@@ -27,6 +27,26 @@ namespace KvCertPending.Engine
 
         public string Key { get; }
 
+        public string? Account { get; private set; }
+
+        /// <summary>Gets one token now (so a wrong sign-in fails at once); for a user, the account signed in is remembered.</summary>
+        public async Task SignInAsync(TokenRequestContext context, CancellationToken cancellationToken)
+        {
+            var record = Credential switch
+            {
+                DeviceCodeCredential device => await device.AuthenticateAsync(context, cancellationToken).ConfigureAwait(false),
+                InteractiveBrowserCredential browser => await browser.AuthenticateAsync(context, cancellationToken).ConfigureAwait(false),
+                _ => null,
+            };
+            if (record is null)
+            {
+                await Credential.GetTokenAsync(context, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            Account = record.Username;
+        }
+
         /// <summary>A token the user already holds (-AccessToken).</summary>
         public static CredentialChoice FromAccessToken(SecureString token)
         {

@@ -38,7 +38,7 @@ namespace KvCertPending.Engine
         {
             try
             {
-                await ((CredentialChoice)credential).Credential.GetTokenAsync(new TokenRequestContext(VaultScope, isCaeEnabled: true), cancellationToken).ConfigureAwait(false);
+                await ((CredentialChoice)credential).SignInAsync(new TokenRequestContext(VaultScope, isCaeEnabled: true), cancellationToken).ConfigureAwait(false);
             }
             catch (AuthenticationFailedException ex)
             {

@@ -111,7 +111,7 @@ public sealed class ProcessProbeTests : IAsyncLifetime
 
         var report = await RunProbeAsync(
             """
-            Connect-KvVault -VaultUri $VaultUri -Interactive -TenantId $tenant | ForEach-Object SignIn
+            Connect-KvVault -VaultUri $VaultUri -Interactive -TenantId $tenant | ForEach-Object { $_.SignIn; $_.Account }
             New-KvCertificate -Name browser-cert -Subject 'CN=browser' | Remove-KvPendingCertificate -Force -PassThru | ForEach-Object Name
             """,
             environment: new Dictionary<string, string?>
@@ -121,7 +121,7 @@ public sealed class ProcessProbeTests : IAsyncLifetime
             });
 
         Assert.True(report["errors"]!.AsArray().Count == 0, report["errors"]!.ToJsonString());
-        Assert.Equal(["Interactive", "browser-cert"], report["output"]!.AsArray().Select(o => (string?)o));
+        Assert.Equal(["Interactive", "admin@localvault.test", "browser-cert"], report["output"]!.AsArray().Select(o => (string?)o));
         Assert.Contains(report["warnings"]!.AsArray(), w => ((string?)w)!.StartsWith("Opening the system web browser", StringComparison.Ordinal));
 
         var opened = Assert.Single(await File.ReadAllLinesAsync(log));

@@ -28,6 +28,7 @@ public sealed partial class UserSignInTests : IAsyncLifetime
         Assert.Empty(errors);
         var connection = Assert.Single(output);
         Assert.Equal("DeviceCode", (string)connection.Properties["SignIn"].Value);
+        Assert.Equal("admin@contoso.test", (string)connection.Properties["Account"].Value);
 
         // The prompt is the service's message, written as a warning on the pipeline thread (the thread the script runs on).
         var prompt = Assert.Single(warnings);

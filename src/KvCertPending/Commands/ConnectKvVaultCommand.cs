@@ -96,7 +96,7 @@ namespace KvCertPending.Commands
             });
 
             var info = new KvConnection(endpoint?.VaultUri, endpoint?.VaultName, environment, signIn,
-                ServicePrincipal.IsPresent ? (Credential?.UserName ?? ClientId) : ClientId, TenantId, DateTimeOffset.UtcNow);
+                ServicePrincipal.IsPresent ? (Credential?.UserName ?? ClientId) : ClientId, TenantId, DateTimeOffset.UtcNow, credential.Account);
             SessionDefaults.Set(new SessionDefaults.Entry(info, endpoint, credential));
             WriteObject(info);
         });

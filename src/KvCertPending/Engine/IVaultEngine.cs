@@ -48,6 +48,9 @@ namespace KvCertPending.Engine
     internal interface ICredentialChoice
     {
         string Key { get; }
+
+        /// <summary>The user signed in (device code, browser), once <see cref="IVaultEngine.SignInAsync"/> has run; null for the other ways.</summary>
+        string? Account { get; }
     }
 
     /// <summary>A certificate policy ready to send.</summary>
