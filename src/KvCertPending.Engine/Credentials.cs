@@ -27,6 +27,26 @@ namespace KvCertPending.Engine
 
         public string Key { get; }
 
+        public string? Account { get; private set; }
+
+        /// <summary>Gets one token now (so a wrong sign-in fails at once); for a user, the account signed in is remembered.</summary>
+        public async Task SignInAsync(TokenRequestContext context, CancellationToken cancellationToken)
+        {
+            var record = Credential switch
+            {
+                DeviceCodeCredential device => await device.AuthenticateAsync(context, cancellationToken).ConfigureAwait(false),
+                InteractiveBrowserCredential browser => await browser.AuthenticateAsync(context, cancellationToken).ConfigureAwait(false),
+                _ => null,
+            };
+            if (record is null)
+            {
+                await Credential.GetTokenAsync(context, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            Account = record.Username;
+        }
+
         /// <summary>A token the user already holds (-AccessToken).</summary>
         public static CredentialChoice FromAccessToken(SecureString token)
         {
@@ -62,6 +82,56 @@ namespace KvCertPending.Engine
             return new CredentialChoice(new ClientCertificateCredential(tenantId, clientId, certificate, options), "spc:" + tenantId + "|" + clientId + "|" + certificate.Thumbprint + "|" + trust?.Key);
         }
 
+        /// <summary>
+        /// A user with a device code (Az.Accounts' -UseDeviceAuthentication): the credential's message ("To sign in, use a web
+        /// browser to open ... and enter the code ...") goes to the waiting cmdlet's pipeline thread. Without a tenant the user's
+        /// token may be for the tenant the vault's challenge names. Each sign-in is its own (a new key: no client is shared).
+        /// </summary>
+        public static CredentialChoice DeviceCode(string? tenantId, string? clientId, VaultEndpoint endpoint, TrustedCertificate? trust, SignInPrompt prompt)
+        {
+            var options = new DeviceCodeCredentialOptions
+            {
+                DeviceCodeCallback = (info, _) => prompt.Show(info.Message) ? Task.CompletedTask
+                    : throw new InvalidOperationException(KvCertPending.Resources.Strings.DeviceCodeNoPrompt),
+            };
+            User(options, tenantId, clientId, endpoint, trust);
+            return new CredentialChoice(new DeviceCodeCredential(options), "device:" + Guid.NewGuid().ToString("N"));
+        }
+
+        /// <summary>A user in the system browser (MSAL opens it and listens on http://localhost:port for the redirect).</summary>
+        public static CredentialChoice InteractiveBrowser(string? tenantId, string? clientId, VaultEndpoint endpoint, TrustedCertificate? trust)
+        {
+            var options = new InteractiveBrowserCredentialOptions();
+            User(options, tenantId, clientId, endpoint, trust);
+            return new CredentialChoice(new InteractiveBrowserCredential(options), "browser:" + Guid.NewGuid().ToString("N"));
+        }
+
+        private static void User(TokenCredentialOptions options, string? tenantId, string? clientId, VaultEndpoint endpoint, TrustedCertificate? trust)
+        {
+            Authority(options, endpoint, trust);
+            switch (options)
+            {
+                case DeviceCodeCredentialOptions device:
+                    device.TenantId = tenantId;
+                    device.ClientId = clientId ?? device.ClientId;
+                    AllowChallengeTenant(device.AdditionallyAllowedTenants, tenantId);
+                    break;
+                case InteractiveBrowserCredentialOptions browser:
+                    browser.TenantId = tenantId;
+                    browser.ClientId = clientId ?? browser.ClientId;
+                    AllowChallengeTenant(browser.AdditionallyAllowedTenants, tenantId);
+                    break;
+            }
+        }
+
+        private static void AllowChallengeTenant(System.Collections.Generic.IList<string> allowed, string? tenantId)
+        {
+            if (tenantId is null)
+            {
+                allowed.Add("*");
+            }
+        }
+
         /// <summary>Azure's sign-in authority; for a vault outside Azure (the local vault) the vault itself is the authority.</summary>
         private static void Authority(TokenCredentialOptions options, VaultEndpoint endpoint, TrustedCertificate? trust)
         {
@@ -74,6 +144,12 @@ namespace KvCertPending.Engine
                     break;
                 case ClientCertificateCredentialOptions certificate:
                     certificate.DisableInstanceDiscovery = !endpoint.IsAzureHost;
+                    break;
+                case DeviceCodeCredentialOptions device:
+                    device.DisableInstanceDiscovery = !endpoint.IsAzureHost;
+                    break;
+                case InteractiveBrowserCredentialOptions browser:
+                    browser.DisableInstanceDiscovery = !endpoint.IsAzureHost;
                     break;
             }
         }

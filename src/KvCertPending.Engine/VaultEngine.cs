@@ -26,11 +26,19 @@ namespace KvCertPending.Engine
 
         public ICredentialChoice DefaultChain(KvCloudEnvironment environment) => CredentialChoice.Default(environment);
 
+        public ICredentialChoice DeviceCode(string? tenantId, string? clientId, VaultEndpoint endpoint, TrustedCertificate? trust, SignInPrompt prompt) =>
+            CredentialChoice.DeviceCode(tenantId, clientId, endpoint, trust, prompt);
+
+        public ICredentialChoice InteractiveBrowser(string? tenantId, string? clientId, VaultEndpoint endpoint, TrustedCertificate? trust) =>
+            CredentialChoice.InteractiveBrowser(tenantId, clientId, endpoint, trust);
+
+        // As the Key Vault client asks (CAE on): a user credential keeps CAE and non-CAE tokens apart, so asking otherwise would
+        // prompt the user (device code, browser) a second time on the first certificate command.
         public async Task SignInAsync(ICredentialChoice credential, VaultEndpoint errorEndpoint, CancellationToken cancellationToken)
         {
             try
             {
-                await ((CredentialChoice)credential).Credential.GetTokenAsync(new TokenRequestContext(VaultScope), cancellationToken).ConfigureAwait(false);
+                await ((CredentialChoice)credential).SignInAsync(new TokenRequestContext(VaultScope, isCaeEnabled: true), cancellationToken).ConfigureAwait(false);
             }
             catch (AuthenticationFailedException ex)
             {

@@ -74,6 +74,12 @@ public static partial class HelpExamples
         await harness.CreateIssuerAsync("mydigicert", "DigiCert", new IssuerSimulation(TimeSpan.FromSeconds(3), IssuerOutcome.Issue, HonourCancellation: true));
         await harness.CreateIssuerAsync("globalsign-ev", "GlobalSign", new IssuerSimulation(TimeSpan.FromMinutes(10), IssuerOutcome.Issue, HonourCancellation: true));
         await harness.CreateIssuerAsync("oldca", "DigiCert", new IssuerSimulation(TimeSpan.FromMilliseconds(100), IssuerOutcome.Fail, HonourCancellation: true));
+        // Connect-KvVault's device-code example: the local vault approves every code at once (no one to enter it).
+        using (var approve = await harness.Http.PutAsync(new Uri(harness.VaultUri, "_localvault/devicelogin/auto-approve"), new StringContent("{\"user\":\"admin@contoso.com\"}", Encoding.UTF8, "application/json")))
+        {
+            approve.EnsureSuccessStatusCode();
+        }
+
 
         CertificateClient client = harness.Certificates;
         CertificateOperation web01 = await client.StartCreateCertificateAsync("web01", new CertificatePolicy(WellKnownIssuerNames.Unknown, "CN=web01.contoso.com"));

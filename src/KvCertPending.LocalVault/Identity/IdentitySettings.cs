@@ -26,6 +26,9 @@ internal sealed class IdentitySettings
 
     public string TenantId { get; }
 
+    /// <summary>User sign-ins in flight: device codes, authorization codes, refresh tokens.</summary>
+    public UserSignIns UserSignIns { get; } = new(TimeProvider.System);
+
     public bool RequireIssuedTokens { get; }
 
     /// <summary>The value X-IDENTITY-HEADER must carry (IDENTITY_HEADER); new at every start, never logged.</summary>

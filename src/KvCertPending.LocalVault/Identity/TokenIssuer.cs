@@ -45,28 +45,56 @@ internal sealed class TokenIssuer : IDisposable
         return new TokenIssuer(key, tenantId, time);
     }
 
-    /// <summary>A token for <paramref name="resource"/> on behalf of an application (client id) or a managed identity.</summary>
-    public (string Token, DateTimeOffset ExpiresOn) Issue(string resource, string clientId, string issuerHost)
+    /// <summary>
+    /// A token for <paramref name="resource"/> on behalf of an application (client id) or a managed identity, or, with
+    /// <paramref name="user"/>, of a user signed in through that client (device code, authorization code).
+    /// </summary>
+    public (string Token, DateTimeOffset ExpiresOn) Issue(string resource, string clientId, string issuerHost, string? user = null)
     {
         var now = _time.GetUtcNow();
         var expires = now.Add(Lifetime);
-        var claims = new JsonObject
+        var claims = Claims(now, expires, resource, issuerHost);
+        var subject = user is null ? clientId : UserObjectId(user);
+        claims["oid"] = subject;
+        claims["sub"] = subject;
+        claims["appid"] = clientId;
+        claims["azp"] = clientId;
+        claims["idtyp"] = user is null ? "app" : "user";
+        if (user is not null)
         {
-            ["aud"] = resource,
-            ["iss"] = $"https://{issuerHost}/{TenantId}/v2.0",
-            ["iat"] = now.ToUnixTimeSeconds(),
-            ["nbf"] = now.AddMinutes(-5).ToUnixTimeSeconds(),
-            ["exp"] = expires.ToUnixTimeSeconds(),
-            ["tid"] = TenantId,
-            ["oid"] = clientId,
-            ["sub"] = clientId,
-            ["appid"] = clientId,
-            ["azp"] = clientId,
-            ["idtyp"] = "app",
-            ["ver"] = "2.0",
-        };
+            claims["upn"] = user;
+            claims["scp"] = "user_impersonation";
+        }
+
         return (Jwt.Sign(claims, _key, _keyId), expires);
     }
+
+    /// <summary>The OpenID Connect id token of a user sign-in (audience: the client), which MSAL reads the account from.</summary>
+    public string IssueIdToken(string clientId, string issuerHost, string user)
+    {
+        var now = _time.GetUtcNow();
+        var claims = Claims(now, now.Add(Lifetime), clientId, issuerHost);
+        claims["oid"] = UserObjectId(user);
+        claims["sub"] = UserObjectId(user);
+        claims["preferred_username"] = user;
+        claims["name"] = user;
+        return Jwt.Sign(claims, _key, _keyId);
+    }
+
+    /// <summary>A user's object id: stable for a user name, so a user is the same account at every sign-in.</summary>
+    public static string UserObjectId(string user) =>
+        new Guid(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user.ToLowerInvariant()))[..16]).ToString();
+
+    private JsonObject Claims(DateTimeOffset now, DateTimeOffset expires, string audience, string issuerHost) => new()
+    {
+        ["aud"] = audience,
+        ["iss"] = $"https://{issuerHost}/{TenantId}/v2.0",
+        ["iat"] = now.ToUnixTimeSeconds(),
+        ["nbf"] = now.AddMinutes(-5).ToUnixTimeSeconds(),
+        ["exp"] = expires.ToUnixTimeSeconds(),
+        ["tid"] = TenantId,
+        ["ver"] = "2.0",
+    };
 
     /// <summary>True for a token this vault issued, for Key Vault, for this tenant, and not expired.</summary>
     public bool IsValidKeyVaultToken(string token)

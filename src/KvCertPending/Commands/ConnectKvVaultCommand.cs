@@ -31,12 +31,20 @@ namespace KvCertPending.Commands
         [Parameter]
         public SwitchParameter AzContext { get; set; }
 
-        /// <summary>The client (application) id: of a user-assigned managed identity.</summary>
+        /// <summary>Signs a user in with a device code: the message with the page and the code is written as a warning (Az.Accounts' name).</summary>
+        [Parameter]
+        public SwitchParameter UseDeviceAuthentication { get; set; }
+
+        /// <summary>Signs a user in in the system web browser, which redirects back to a listener on http://localhost.</summary>
+        [Parameter]
+        public SwitchParameter Interactive { get; set; }
+
+        /// <summary>The client (application) id: of a user-assigned managed identity, or the public client a user signs in through.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? ClientId { get; set; }
 
-        /// <summary>The service principal's tenant.</summary>
+        /// <summary>The service principal's tenant, or the tenant a user signs in to (default: the user's home, then the vault's).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? TenantId { get; set; }
@@ -69,28 +77,49 @@ namespace KvCertPending.Commands
                 : VaultUri is not null ? VaultEndpoint.FromUri(VaultUri) : null;
             var environment = endpoint?.Environment ?? Environment;
             var trust = ResolveTrust();
-            var (credential, signIn) = ChooseCredential(endpoint, environment, trust);
+            var prompt = new SignInPrompt();
+            var (credential, signIn) = ChooseCredential(endpoint, environment, trust, prompt);
+            if (Interactive.IsPresent)
+            {
+                WriteWarning(Strings.InteractiveSignInStarting);
+            }
 
             var errorEndpoint = endpoint ?? VaultEndpoint.FromUri(new Uri("https://" + VaultEndpoint.DnsSuffix(environment) + "/"));
-            Run(async (_, token) =>
+            Run(async (queue, token) =>
             {
-                await EngineLoader.Engine.SignInAsync(credential, errorEndpoint, token).ConfigureAwait(false);
+                using (prompt.Attach(queue))
+                {
+                    await EngineLoader.Engine.SignInAsync(credential, errorEndpoint, token).ConfigureAwait(false);
+                }
+
                 return true;
             });
 
             var info = new KvConnection(endpoint?.VaultUri, endpoint?.VaultName, environment, signIn,
-                ServicePrincipal.IsPresent ? (Credential?.UserName ?? ClientId) : ClientId, TenantId, DateTimeOffset.UtcNow);
+                ServicePrincipal.IsPresent ? (Credential?.UserName ?? ClientId) : ClientId, TenantId, DateTimeOffset.UtcNow, credential.Account);
             SessionDefaults.Set(new SessionDefaults.Entry(info, endpoint, credential));
             WriteObject(info);
         });
 
-        private (ICredentialChoice Credential, string SignIn) ChooseCredential(VaultEndpoint? endpoint, KvCloudEnvironment environment, TrustedCertificate? trust)
+        private (ICredentialChoice Credential, string SignIn) ChooseCredential(VaultEndpoint? endpoint, KvCloudEnvironment environment, TrustedCertificate? trust, SignInPrompt prompt)
         {
             var engine = EngineLoader.Engine;
-            var ways = (Identity.IsPresent ? 1 : 0) + (ServicePrincipal.IsPresent ? 1 : 0) + (AzContext.IsPresent ? 1 : 0) + (AccessToken is not null ? 1 : 0);
+            var ways = (Identity.IsPresent ? 1 : 0) + (ServicePrincipal.IsPresent ? 1 : 0) + (AzContext.IsPresent ? 1 : 0) + (AccessToken is not null ? 1 : 0)
+                + (UseDeviceAuthentication.IsPresent ? 1 : 0) + (Interactive.IsPresent ? 1 : 0);
             if (ways > 1)
             {
                 throw Conflict(Strings.SignInConflict);
+            }
+
+            var authorityEndpoint = endpoint ?? VaultEndpoint.FromUri(new Uri("https://" + VaultEndpoint.DnsSuffix(environment) + "/"));
+            if (UseDeviceAuthentication.IsPresent)
+            {
+                return (engine.DeviceCode(TenantId, ClientId, authorityEndpoint, trust, prompt), "DeviceCode");
+            }
+
+            if (Interactive.IsPresent)
+            {
+                return (engine.InteractiveBrowser(TenantId, ClientId, authorityEndpoint, trust), "Interactive");
             }
 
             if (AccessToken is not null)
@@ -113,7 +142,6 @@ namespace KvCertPending.Commands
                 return (engine.DefaultChain(environment), "DefaultChain");
             }
 
-            var authorityEndpoint = endpoint ?? VaultEndpoint.FromUri(new Uri("https://" + VaultEndpoint.DnsSuffix(environment) + "/"));
             if (TenantId is null)
             {
                 throw Conflict(Strings.ServicePrincipalNeedsTenant);

@@ -25,6 +25,12 @@ namespace KvCertPending.Engine
 
         ICredentialChoice DefaultChain(KvCloudEnvironment environment);
 
+        /// <summary>A user signing in on another device with a code (-UseDeviceAuthentication); the message goes through <paramref name="prompt"/>.</summary>
+        ICredentialChoice DeviceCode(string? tenantId, string? clientId, VaultEndpoint endpoint, TrustedCertificate? trust, SignInPrompt prompt);
+
+        /// <summary>A user signing in in the system browser (-Interactive), redirected back to a listener on http://localhost.</summary>
+        ICredentialChoice InteractiveBrowser(string? tenantId, string? clientId, VaultEndpoint endpoint, TrustedCertificate? trust);
+
         /// <summary>Fetches one Key Vault token (so a wrong sign-in fails now); a refusal leaves as a KvCertPendingException.</summary>
         Task SignInAsync(ICredentialChoice credential, VaultEndpoint errorEndpoint, CancellationToken cancellationToken);
 
@@ -43,6 +49,9 @@ namespace KvCertPending.Engine
     internal interface ICredentialChoice
     {
         string Key { get; }
+
+        /// <summary>The user signed in (device code, browser), once <see cref="IVaultEngine.SignInAsync"/> has run; null for the other ways.</summary>
+        string? Account { get; }
     }
 
     /// <summary>A certificate policy ready to send.</summary>

@@ -5,8 +5,9 @@ namespace KvCertPending.Model
     /// <summary>The session's defaults set by Connect-KvVault: which vault and how to sign in. Never holds a secret.</summary>
     public sealed class KvConnection
     {
-        internal KvConnection(Uri? vaultUri, string? vaultName, KvCloudEnvironment environment, string signIn, string? clientId, string? tenantId, DateTimeOffset connectedAt)
+        internal KvConnection(Uri? vaultUri, string? vaultName, KvCloudEnvironment environment, string signIn, string? clientId, string? tenantId, DateTimeOffset connectedAt, string? account = null)
         {
+            Account = account;
             VaultUri = vaultUri;
             VaultName = vaultName;
             Environment = environment;
@@ -25,14 +26,17 @@ namespace KvCertPending.Model
         /// <summary>The cloud.</summary>
         public KvCloudEnvironment Environment { get; }
 
-        /// <summary>How cmdlets sign in: AccessToken, AzContext, ManagedIdentity, ServicePrincipalSecret, ServicePrincipalCertificate or DefaultChain.</summary>
+        /// <summary>How cmdlets sign in: AccessToken, AzContext, ManagedIdentity, ServicePrincipalSecret, ServicePrincipalCertificate, DeviceCode, Interactive or DefaultChain.</summary>
         public string SignIn { get; }
 
-        /// <summary>The client (application) id, for a user-assigned identity or a service principal.</summary>
+        /// <summary>The client (application) id, for a user-assigned identity, a service principal or a user sign-in's application.</summary>
         public string? ClientId { get; }
 
-        /// <summary>The tenant, for a service principal.</summary>
+        /// <summary>The tenant, for a service principal or a user sign-in.</summary>
         public string? TenantId { get; }
+
+        /// <summary>The user signed in (DeviceCode, Interactive), e.g. admin@contoso.com; null for the other ways.</summary>
+        public string? Account { get; }
 
         /// <summary>When Connect-KvVault ran.</summary>
         public DateTimeOffset ConnectedAt { get; }
