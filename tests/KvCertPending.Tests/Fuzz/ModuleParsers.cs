@@ -128,11 +128,13 @@ internal sealed class ModuleParsers
     private static ModuleParsers Load()
     {
         // Import the built module as a user would; the engine loads on first use, through the module's own loader.
+        // KVCERTPENDING_FUZZ_MODULE (a psd1 path) points the fuzzers at another build, e.g. an older one, to count what it breaks.
+        var manifest = System.Environment.GetEnvironmentVariable("KVCERTPENDING_FUZZ_MODULE") is { Length: > 0 } other ? other : RepositoryPaths.ModuleManifest;
         using var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
         runspace.Open();
         using var ps = PowerShell.Create();
         ps.Runspace = runspace;
-        ps.AddCommand("Import-Module").AddParameter("Name", RepositoryPaths.ModuleManifest).AddParameter("PassThru", true);
+        ps.AddCommand("Import-Module").AddParameter("Name", manifest).AddParameter("PassThru", true);
         var module = (PSModuleInfo)ps.Invoke().Single().BaseObject;
         var cmdlets = module.ImplementingAssembly ?? throw new InvalidOperationException("The module has no implementing assembly.");
         var loader = cmdlets.GetType("KvCertPending.Engine.EngineLoader", throwOnError: true)!;
