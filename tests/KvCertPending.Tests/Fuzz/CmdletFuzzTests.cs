@@ -175,6 +175,74 @@ public sealed class CmdletFuzzTests : ModuleTest
         run.Report();
     }
 
+    [Fact]
+    public async Task OddNamesVaultNamesAndUrisThroughEveryCmdletFailCleanly()
+    {
+        var run = new FuzzRun("names, vault names, vault URIs through every cmdlet (hosted engine, local vault)", Seed + 2, _output);
+        var allowed = new Dictionary<string, ErrorCategory>
+        {
+            ["CertificateNameInvalid"] = ErrorCategory.InvalidArgument,
+            ["CertificateNameMissing"] = ErrorCategory.InvalidArgument,
+            ["PendingCertificateNotFound"] = ErrorCategory.ObjectNotFound,
+            ["VaultNameInvalid"] = ErrorCategory.InvalidArgument,
+            ["VaultUriInvalid"] = ErrorCategory.InvalidArgument,
+            ["CertificateChainUnreadable"] = ErrorCategory.InvalidData,
+        };
+        var commands = new (string Cmdlet, string Class, string Extra)[]
+        {
+            ("Get-KvPendingCertificate", "GetKvPendingCertificateCommand", string.Empty),
+            ("Stop-KvPendingCertificate", "StopKvPendingCertificateCommand", "-Force"),
+            ("Remove-KvPendingCertificate", "RemoveKvPendingCertificateCommand", "-Force"),
+            ("Merge-KvCertificate", "MergeKvCertificateCommand", "-X5c 'bm90IGEgY2VydA=='"),
+            ("New-KvCertificate", "NewKvCertificateCommand", "-Subject 'CN=x'"),
+        };
+        string[] names = ["", " ", "web\n", "web\r\n", "a/b", "a b", "é", new string('a', 128), "a..b", "x%00", "\u0660", "a\u200bb", "web\t", "../certificates", "*", "web?", "a#b", "\uff41"];
+        string[] vaultNames = ["ab", "1vault", "vault-", "my--vault", "myvault\n", "my.vault", "vault_1", "ä-vault", new string('v', 25), "myvault.vault.azure.net"];
+        string[] vaultUris = ["http://localhost/", "https://localhost/certificates", "ftp://x/", "https://u:p@localhost/path", "file:///etc/passwd", "https://localhost/../x/"];
+        var before = await NamesAsync();
+        for (var i = 0; i < 150; i++)
+        {
+            var (cmdlet, command, rest) = run.Pick(commands);
+            string kind;
+            switch (run.Random.Next(3))
+            {
+                case 0:
+                    kind = "certificate name";
+                    Ps.SetVariable("fuzzName", System.Text.RegularExpressions.Regex.Unescape(run.Pick(names)));
+                    Ps.SetVariable("fuzzTarget", "-VaultUri $VaultUri");
+                    break;
+                case 1:
+                    kind = "vault name";
+                    Ps.SetVariable("fuzzName", "fuzz-name");
+                    Ps.SetVariable("fuzzVault", System.Text.RegularExpressions.Regex.Unescape(run.Pick(vaultNames)));
+                    Ps.SetVariable("fuzzTarget", "-VaultName $fuzzVault");
+                    break;
+                default:
+                    kind = "vault URI";
+                    Ps.SetVariable("fuzzName", "fuzz-name");
+                    Ps.SetVariable("fuzzVault", run.Pick(vaultUris));
+                    Ps.SetVariable("fuzzTarget", "-VaultUri $fuzzVault");
+                    break;
+            }
+
+            var target = (string)Ps.GetVariable("fuzzTarget")!;
+            var result = Ps.Run($"{cmdlet} {target} -Name $fuzzName {rest}");
+            var label = $"{kind}: {cmdlet}";
+            var problem = result.Errors.Count == 0 ? "no error" : Judge(result, command, allowed);
+            if (problem is null)
+            {
+                run.Passed(label, accepted: false);
+            }
+            else
+            {
+                run.Failed(label, problem + " <- " + FuzzRun.Describe(Convert.ToString(Ps.GetVariable("fuzzName"), System.Globalization.CultureInfo.InvariantCulture) + " / " + Ps.GetVariable("fuzzVault")));
+            }
+        }
+
+        Assert.True(before.SetEquals(await NamesAsync()), "the vault's certificates changed");
+        run.Report();
+    }
+
     /// <summary>Why a failed run breaks the contract, or null when each error is a clean, expected ErrorRecord.</summary>
     private static string? Judge(PsResult result, string command, IReadOnlyDictionary<string, ErrorCategory> allowed)
     {

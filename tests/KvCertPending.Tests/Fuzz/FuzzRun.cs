@@ -58,10 +58,10 @@ internal sealed class FuzzRun
     {
         var text = new StringBuilder();
         text.AppendLine($"{_title}: seed {Seed}, {Tried} inputs");
-        text.AppendLine($"  {"kind",-34} {"tried",7} {"accepted",9} {"refused",8} {"broken",7}");
+        text.AppendLine($"  {"kind",-46} {"tried",7} {"accepted",9} {"refused",8} {"broken",7}");
         foreach (var (kind, c) in _tally)
         {
-            text.AppendLine($"  {kind,-34} {c[0],7} {c[1],9} {c[2],8} {c[3],7}");
+            text.AppendLine($"  {kind,-46} {c[0],7} {c[1],9} {c[2],8} {c[3],7}");
         }
 
         foreach (var failure in _failures)
