@@ -337,6 +337,6 @@ namespace KvCertPending.Engine
         }
 
         private static InvalidDataException TooLarge(long length) =>
-            new(string.Format(CultureInfo.CurrentCulture, Strings.ChainTooLarge, length, MaxBytes));
+            new(string.Format(CultureInfo.CurrentCulture, Strings.ChainSourceTooLarge, length, MaxBytes));
     }
 }
