@@ -81,7 +81,8 @@ namespace KvCertPending.Engine
             var normalized = new UriBuilder(vaultUri.Scheme, vaultUri.Host, vaultUri.Port, "/").Uri;
             foreach (KvCloudEnvironment environment in Enum.GetValues(typeof(KvCloudEnvironment)))
             {
-                if (normalized.Host.EndsWith("." + DnsSuffix(environment), StringComparison.OrdinalIgnoreCase))
+                // A fully qualified name's trailing dot ("kv.vault.azure.net.") names the same host.
+                if (normalized.Host.TrimEnd('.').EndsWith("." + DnsSuffix(environment), StringComparison.OrdinalIgnoreCase))
                 {
                     return new VaultEndpoint(normalized, environment, isAzureHost: true);
                 }

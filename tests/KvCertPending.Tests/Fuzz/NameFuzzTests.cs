@@ -108,7 +108,7 @@ public sealed class NameFuzzTests
             try
             {
                 var (normalized, isAzure) = Parsers.VaultFromUri(uri);
-                var azureHost = new[] { ".vault.azure.net", ".vault.azure.cn", ".vault.usgovcloudapi.net" }.Any(s => uri.Host.EndsWith(s, StringComparison.OrdinalIgnoreCase));
+                var azureHost = new[] { ".vault.azure.net", ".vault.azure.cn", ".vault.usgovcloudapi.net" }.Any(s => uri.Host.TrimEnd('.').EndsWith(s, StringComparison.OrdinalIgnoreCase));
                 if (!kind.StartsWith("https, no path", StringComparison.Ordinal) || normalized.AbsolutePath != "/" || normalized.Query.Length > 0
                     || normalized.UserInfo.Length > 0 || normalized.Host != uri.Host || isAzure != azureHost)
                 {
