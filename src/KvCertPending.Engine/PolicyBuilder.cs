@@ -28,6 +28,11 @@ namespace KvCertPending.Engine
                 sans.UserPrincipalNames.Add(upn);
             }
 
+            if (string.IsNullOrWhiteSpace(p.IssuerName))
+            {
+                throw Invalid(certificateName, Strings.PolicyIssuerMissing);
+            }
+
             var hasSans = p.DnsNames.Count + p.Emails.Count + p.UserPrincipalNames.Count > 0;
             if (string.IsNullOrWhiteSpace(p.Subject) && !hasSans)
             {

@@ -17,13 +17,19 @@ namespace KvCertPending.Engine
     /// </summary>
     internal static class PolicyReader
     {
+        /// <summary>How deep a PowerShell value may nest (JSON text has System.Text.Json's own limit of 64).</summary>
+        internal const int MaxDepth = 32;
+
+        /// <summary>How many values a PowerShell value may hold in all: a policy has a few dozen.</summary>
+        internal const int MaxNodes = 10000;
+
         public static CertificatePolicy FromJson(string json, string certificateName)
         {
             object? tree;
             try
             {
                 using var document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-                tree = FromJsonElement(document.RootElement);
+                tree = FromJsonElement(document.RootElement, "policy", certificateName);
             }
             catch (JsonException ex)
             {
@@ -41,7 +47,7 @@ namespace KvCertPending.Engine
                 return FromJson(json, certificateName);
             }
 
-            return FromTree(FromPowerShell(value), certificateName);
+            return FromTree(new PowerShellReader(certificateName).Read(value, "policy", 0), certificateName);
         }
 
         private static CertificatePolicy FromTree(object? tree, string name)
@@ -49,6 +55,9 @@ namespace KvCertPending.Engine
             var root = AsObject(tree, "policy", name);
             if (root.TryGetValue("policy", out var inner) && inner is not null)
             {
+                // A create body: only its policy is read; tags and attributes have their own parameters (-Tag, -Disabled),
+                // so they are refused here rather than silently dropped.
+                Allow(root, "the request body", name, "policy");
                 root = AsObject(inner, "policy", name);
             }
 
@@ -106,6 +115,7 @@ namespace KvCertPending.Engine
             }
 
             var attributes = Child(root, "attributes", name);
+            Allow(attributes, "attributes", name, "enabled", "created", "updated");
             policy.Enabled = Bool(attributes, "enabled", name);
             return policy;
         }
@@ -171,55 +181,105 @@ namespace KvCertPending.Engine
             throw PolicyBuilder.Invalid(name, string.Format(CultureInfo.CurrentCulture, Strings.PolicyWrongType, key, "array of strings"));
         }
 
-        private static object? FromJsonElement(JsonElement element) => element.ValueKind switch
+        private static object? FromJsonElement(JsonElement element, string path, string name)
         {
-            JsonValueKind.Object => element.EnumerateObject().Aggregate(
-                new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase),
-                (d, p) => { d[p.Name] = FromJsonElement(p.Value); return d; }),
-            JsonValueKind.Array => element.EnumerateArray().Select(FromJsonElement).ToList(),
-            JsonValueKind.String => element.GetString(),
-            JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => null,
-        };
-
-        private static object? FromPowerShell(object? value)
-        {
-            switch (value)
+            switch (element.ValueKind)
             {
-                case null:
-                    return null;
-                case PSObject ps when ps.BaseObject is PSCustomObject:
-                    var fromProperties = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-                    foreach (var property in ps.Properties)
-                    {
-                        fromProperties[property.Name] = FromPowerShell(property.Value);
-                    }
-
-                    return fromProperties;
-                case PSObject ps:
-                    return FromPowerShell(ps.BaseObject);
-                case IDictionary dictionary:
+                case JsonValueKind.Object:
                     var result = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-                    foreach (DictionaryEntry entry in dictionary)
+                    foreach (var property in element.EnumerateObject())
                     {
-                        result[Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty] = FromPowerShell(entry.Value);
+                        Add(result, property.Name, FromJsonElement(property.Value, property.Name, name), path, name);
                     }
 
                     return result;
-                case string s:
-                    return s;
-                case bool b:
-                    return b;
-                case SwitchParameter sw:
-                    return sw.IsPresent;
-                case int or long or short or byte or double or float or decimal:
-                    return Convert.ToDouble(value, CultureInfo.InvariantCulture);
-                case IEnumerable enumerable:
-                    return enumerable.Cast<object?>().Select(FromPowerShell).ToList();
+                case JsonValueKind.Array:
+                    return element.EnumerateArray().Select(e => FromJsonElement(e, path + "[]", name)).ToList();
+                case JsonValueKind.String:
+                    return element.GetString();
+                case JsonValueKind.Number:
+                    // A number beyond double's range (1e400) is NaN here: no reader accepts it, so it gets the wrong-type error.
+                    return element.TryGetInt64(out var l) ? l : element.TryGetDouble(out var d) ? d : double.NaN;
+                case JsonValueKind.True:
+                    return true;
+                case JsonValueKind.False:
+                    return false;
                 default:
-                    return Convert.ToString(value, CultureInfo.InvariantCulture);
+                    return null;
+            }
+        }
+
+        /// <summary>Adds a property; the same name twice (in any case) is refused: which one was meant?</summary>
+        private static void Add(Dictionary<string, object?> node, string key, object? value, string path, string name)
+        {
+            if (node.ContainsKey(key))
+            {
+                throw PolicyBuilder.Invalid(name, string.Format(CultureInfo.CurrentCulture, Strings.PolicyDuplicateProperty, key, path));
+            }
+
+            node[key] = value;
+        }
+
+        /// <summary>
+        /// Turns a PowerShell value (hashtable, PSCustomObject, array, scalar) into the same tree JSON gives, with a bound on
+        /// depth and size: a value that contains itself ($h.self = $h) or an endless enumeration is refused, never followed.
+        /// </summary>
+        private sealed class PowerShellReader
+        {
+            private readonly string _name;
+            private int _nodes;
+
+            public PowerShellReader(string name) => _name = name;
+
+            public object? Read(object? value, string path, int depth)
+            {
+                if (depth > MaxDepth || ++_nodes > MaxNodes)
+                {
+                    throw PolicyBuilder.Invalid(_name, string.Format(CultureInfo.CurrentCulture, Strings.PolicyTooDeep, MaxDepth, MaxNodes));
+                }
+
+                switch (value)
+                {
+                    case null:
+                        return null;
+                    case PSObject ps when ps.BaseObject is PSCustomObject:
+                        var fromProperties = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                        foreach (var property in ps.Properties)
+                        {
+                            Add(fromProperties, property.Name, Read(property.Value, property.Name, depth + 1), path, _name);
+                        }
+
+                        return fromProperties;
+                    case PSObject ps:
+                        return Read(ps.BaseObject, path, depth);
+                    case IDictionary dictionary:
+                        var result = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                        foreach (DictionaryEntry entry in dictionary)
+                        {
+                            var key = Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty;
+                            Add(result, key, Read(entry.Value, key, depth + 1), path, _name);
+                        }
+
+                        return result;
+                    case string s:
+                        return s;
+                    case bool b:
+                        return b;
+                    case SwitchParameter sw:
+                        return sw.IsPresent;
+                    case int or long or short or byte or double or float or decimal:
+                        return Convert.ToDouble(value, CultureInfo.InvariantCulture);
+                    case IEnumerable enumerable:
+                        var items = new List<object?>();
+                        foreach (var item in enumerable)
+                        {
+                            items.Add(Read(item, path + "[]", depth + 1));
+                        }
+
+                        return items;
+                    default:
+                        return Convert.ToString(value, CultureInfo.InvariantCulture);
+                }
             }
         }
     }

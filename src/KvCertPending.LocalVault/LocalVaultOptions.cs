@@ -33,6 +33,12 @@ public sealed class LocalVaultOptions
     /// </summary>
     public bool LogRequests { get; set; } = true;
 
+    /// <summary>
+    /// An extra log sink for in-process hosts (tests that read what the vault logs). It receives every level, Trace up,
+    /// from every category, whatever <see cref="LogRequests"/> says; the console keeps its usual levels. Default none.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerProvider? LoggerProvider { get; set; }
+
     /// <summary>The simulation used by a named issuer that has none of its own.</summary>
     public IssuerSimulation DefaultSimulation { get; set; } = new(TimeSpan.FromSeconds(2), IssuerOutcome.Issue, HonourCancellation: true);
 }

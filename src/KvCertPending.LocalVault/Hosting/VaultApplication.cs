@@ -26,6 +26,13 @@ internal static class VaultApplication
         // A failed bind is reported by StartAsync's exception (and retried for port 0): no stack trace on the console.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Logging.AddFilter("KvCertPending.LocalVault.Requests", options.LogRequests ? LogLevel.Information : LogLevel.Warning);
+        if (options.LoggerProvider is { } extra)
+        {
+            // A rule for this provider beats the minimum and the category rules above, which then hold for the console only.
+            builder.Logging.AddProvider(extra);
+            builder.Services.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(extra.GetType().FullName, null, LogLevel.Trace, null)));
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

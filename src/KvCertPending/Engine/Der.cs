@@ -10,6 +10,7 @@ namespace KvCertPending.Engine
     internal struct Der
     {
         public const byte Sequence = 0x30;
+        public const byte Integer = 0x02;
         public const byte BitString = 0x03;
         public const byte ObjectIdentifier = 0x06;
 
@@ -68,6 +69,16 @@ namespace KvCertPending.Engine
             return content;
         }
 
+        /// <summary>Reads one element whatever its tag and returns it whole (tag, length and content).</summary>
+        public byte[] ReadRawElement()
+        {
+            var start = _position;
+            ReadAny();
+            var bytes = new byte[_position - start];
+            Buffer.BlockCopy(_data, start, bytes, 0, bytes.Length);
+            return bytes;
+        }
+
         public byte[] ContentBytes()
         {
             var bytes = new byte[_end - _position];
@@ -89,6 +100,11 @@ namespace KvCertPending.Engine
             var first = true;
             foreach (var b in content)
             {
+                if (value > (long.MaxValue >> 7))
+                {
+                    throw new InvalidDataException("OBJECT IDENTIFIER arc too large.");
+                }
+
                 value = (value << 7) | (uint)(b & 0x7f);
                 if ((b & 0x80) != 0)
                 {
@@ -107,6 +123,11 @@ namespace KvCertPending.Engine
                 }
 
                 value = 0;
+            }
+
+            if ((content[content.Length - 1] & 0x80) != 0)
+            {
+                throw new InvalidDataException("Truncated OBJECT IDENTIFIER.");
             }
 
             return text.ToString();

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using KvCertPending.Resources;
 
@@ -18,6 +19,21 @@ namespace KvCertPending.Engine
         public static IReadOnlyList<X509Certificate2> Prepare(
             string certificateName, IReadOnlyList<X509Certificate2> certificates, byte[]? csr, DateTimeOffset now, Action<string> warn)
         {
+            try
+            {
+                // Certificate objects given directly (-Certificate) were never read by ChainReader: decode them the same way.
+                foreach (var certificate in certificates)
+                {
+                    ChainReader.Decoded(certificate);
+                }
+            }
+            catch (CryptographicException ex)
+            {
+                throw new KvCertPendingException(
+                    "CertificateChainUnreadable", ErrorCategory.InvalidData,
+                    string.Format(CultureInfo.CurrentCulture, Strings.ChainUnreadable, certificateName, ex.Message), certificateName, ex);
+            }
+
             var distinct = new List<X509Certificate2>();
             foreach (var certificate in certificates)
             {

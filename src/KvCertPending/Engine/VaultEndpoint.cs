@@ -7,10 +7,13 @@ using KvCertPending.Resources;
 
 namespace KvCertPending.Engine
 {
-    /// <summary>Where a vault is: its URI, its short name, and whether it lives under an Azure Key Vault DNS suffix.</summary>
+    /// <summary>
+    /// Where a vault is: its URI, its short name, and whether it lives under an Azure Key Vault DNS suffix. Names follow
+    /// Azure's rule: 3-24 letters, digits and '-', starting with a letter, ending with a letter or digit, no "--".
+    /// </summary>
     internal sealed class VaultEndpoint
     {
-        private static readonly Regex VaultNamePattern = new("^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$", RegexOptions.CultureInvariant);
+        private static readonly Regex VaultNamePattern = new("\\A(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]\\z", RegexOptions.CultureInvariant | RegexOptions.Singleline);
 
         private VaultEndpoint(Uri vaultUri, KvCloudEnvironment environment, bool isAzureHost)
         {
@@ -65,25 +68,38 @@ namespace KvCertPending.Engine
         public static VaultEndpoint FromUri(Uri vaultUri)
         {
             if (vaultUri is null || !vaultUri.IsAbsoluteUri || !string.Equals(vaultUri.Scheme, "https", StringComparison.OrdinalIgnoreCase)
-                || (vaultUri.AbsolutePath.Length > 1 && vaultUri.AbsolutePath != "/"))
+                || string.IsNullOrEmpty(vaultUri.Host) || (vaultUri.AbsolutePath.Length > 1 && vaultUri.AbsolutePath != "/"))
             {
+                var shown = Redacted(vaultUri);
                 throw new KvCertPendingException(
                     "VaultUriInvalid",
                     ErrorCategory.InvalidArgument,
-                    string.Format(CultureInfo.CurrentCulture, Strings.VaultUriInvalid, vaultUri),
-                    vaultUri);
+                    string.Format(CultureInfo.CurrentCulture, Strings.VaultUriInvalid, shown),
+                    shown == vaultUri?.OriginalString ? vaultUri : shown);
             }
 
             var normalized = new UriBuilder(vaultUri.Scheme, vaultUri.Host, vaultUri.Port, "/").Uri;
             foreach (KvCloudEnvironment environment in Enum.GetValues(typeof(KvCloudEnvironment)))
             {
-                if (normalized.Host.EndsWith("." + DnsSuffix(environment), StringComparison.OrdinalIgnoreCase))
+                // A fully qualified name's trailing dot ("kv.vault.azure.net.") names the same host.
+                if (normalized.Host.TrimEnd('.').EndsWith("." + DnsSuffix(environment), StringComparison.OrdinalIgnoreCase))
                 {
                     return new VaultEndpoint(normalized, environment, isAzureHost: true);
                 }
             }
 
             return new VaultEndpoint(normalized, KvCloudEnvironment.AzureCloud, isAzureHost: false);
+        }
+
+        /// <summary>The URI as an error may show it: without user information (user:password@), which is never echoed.</summary>
+        private static string? Redacted(Uri? uri)
+        {
+            if (uri is null || !uri.IsAbsoluteUri || string.IsNullOrEmpty(uri.UserInfo))
+            {
+                return uri?.OriginalString;
+            }
+
+            return uri.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.UriEscaped);
         }
     }
 }
