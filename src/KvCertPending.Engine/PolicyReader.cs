@@ -55,9 +55,14 @@ namespace KvCertPending.Engine
             var root = AsObject(tree, "policy", name);
             if (root.TryGetValue("policy", out var inner) && inner is not null)
             {
-                // A create body: only its policy is read; tags and attributes have their own parameters (-Tag, -Disabled),
-                // so they are refused here rather than silently dropped.
-                Allow(root, "the request body", name, "policy");
+                // A certificate bundle (GET /certificates/{name}, az keyvault certificate show) has an id: its policy is what
+                // the user means, the rest describes that other certificate. A create body has no id: its tags and
+                // attributes have their own parameters (-Tag, -Disabled), so they are refused rather than silently dropped.
+                if (!root.ContainsKey("id"))
+                {
+                    Allow(root, "the request body", name, "policy");
+                }
+
                 root = AsObject(inner, "policy", name);
             }
 

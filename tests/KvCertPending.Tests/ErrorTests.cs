@@ -143,4 +143,25 @@ public sealed class ErrorTests : ModuleTest
         Assert.Equal("CN=from-hashtable", fromHashtable.Subject);
         Assert.Equal(CertificateKeyType.Ec, fromHashtable.KeyType);
     }
+
+    [Fact]
+    public async Task ThePolicyOfAnotherCertificatesBundleIsTakenAndACreateBodysTagsAreRefused()
+    {
+        // What GET /certificates/{name} (and az keyvault certificate show) writes: the policy next to the other
+        // certificate's id, attributes and tags, which describe that certificate and are not taken over.
+        Ps.Run("""
+            $bundle = '{ "id": "https://other.vault.azure.net/certificates/web01/abc", "attributes": { "enabled": true, "exp": 1767225600 }, "tags": { "owner": "someone-else" }, "x5t": "AAAA",
+                         "policy": { "x509_props": { "subject": "CN=from-bundle" }, "issuer": { "name": "Unknown" } } }'
+            New-KvCertificate -VaultUri $VaultUri -Name frombundle -Policy $bundle
+            """).Single();
+        var policy = (await Vault.Client.GetCertificatePolicyAsync("frombundle")).Value;
+        Assert.Equal("CN=from-bundle", policy.Subject);
+        Assert.Empty((await Vault.Client.GetCertificateAsync("frombundle")).Value.Properties.Tags);
+
+        // A create body has no id: its tags would be silently lost, so the module says where they go instead.
+        var result = Ps.Run("""New-KvCertificate -VaultUri $VaultUri -Name createbody -Policy '{ "policy": { "x509_props": { "subject": "CN=x" }, "issuer": { "name": "Unknown" } }, "tags": { "owner": "me" } }'""");
+        AssertError(result, "CertificatePolicyInvalid", "NewKvCertificateCommand", ErrorCategory.InvalidArgument);
+        Assert.Contains("tags", result.Errors[0].Exception.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCategory.ObjectNotFound, Ps.Run("Get-KvPendingCertificate -VaultUri $VaultUri -Name createbody").SingleError().CategoryInfo.Category);
+    }
 }
