@@ -33,6 +33,9 @@ public sealed class LocalVaultOptions
     /// </summary>
     public bool LogRequests { get; set; } = true;
 
+    /// <summary>The pools of pre-generated keys that let a create answer without generating a key (sizes, refill).</summary>
+    public KeyPoolOptions KeyPool { get; set; } = new();
+
     /// <summary>The simulation used by a named issuer that has none of its own.</summary>
     public IssuerSimulation DefaultSimulation { get; set; } = new(TimeSpan.FromSeconds(2), IssuerOutcome.Issue, HonourCancellation: true);
 }

@@ -68,7 +68,7 @@ public sealed class LocalVaultServer : IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         var tlsCertificate = TlsCertificateFactory.LoadOrCreate(options.DataDirectory);
         var authority = LocalCertificateAuthority.LoadOrCreate(options.DataDirectory);
-        var keys = new KeyFactory();
+        var keys = new KeyFactory(options.KeyPool);
         var tokens = TokenIssuer.LoadOrCreate(options.DataDirectory, options.TenantId, TimeProvider.System);
         try
         {
