@@ -74,8 +74,8 @@ internal sealed class KeyFactory : IKeyFactory, IDisposable
 
         Interlocked.Increment(ref _missed);
         return spec.Family == KeySpec.Ec
-            ? Task.FromResult<AsymmetricAlgorithm>(ECDsa.Create(spec.EcCurve))
-            : Task.Run<AsymmetricAlgorithm>(() => RSA.Create(spec.RsaSize), cancellationToken);
+            ? Task.FromResult(Generate(spec))
+            : Task.Run(() => Generate(spec), cancellationToken);
     }
 
     /// <summary>Starts filling the pools named in <see cref="KeyPoolOptions.FillAtStart"/>.</summary>
@@ -97,8 +97,24 @@ internal sealed class KeyFactory : IKeyFactory, IDisposable
 
     private static bool SupportsCurveOrRsa(KeySpec spec) => spec.Family == KeySpec.Rsa || SupportsCurve(spec);
 
-    private static AsymmetricAlgorithm Generate(KeySpec spec) =>
-        spec.Family == KeySpec.Ec ? ECDsa.Create(spec.EcCurve) : RSA.Create(spec.RsaSize);
+    /// <summary>
+    /// A key whose generation is done. <c>RSA.Create(bits)</c> and <c>ECDsa.Create(curve)</c> only record the size on
+    /// OpenSSL and generate on first use, so a pooled key that was never used would make the request that takes it
+    /// pay for the generation after all (the pool of session 1 did exactly that): exporting the public part forces it.
+    /// </summary>
+    private static AsymmetricAlgorithm Generate(KeySpec spec)
+    {
+        if (spec.Family == KeySpec.Ec)
+        {
+            var ec = ECDsa.Create(spec.EcCurve);
+            _ = ec.ExportParameters(includePrivateParameters: false);
+            return ec;
+        }
+
+        var rsa = RSA.Create(spec.RsaSize);
+        _ = rsa.ExportParameters(includePrivateParameters: false);
+        return rsa;
+    }
 
     private static void Drain(Pool pool)
     {
