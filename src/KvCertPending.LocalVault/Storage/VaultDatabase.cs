@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace KvCertPending.LocalVault.Storage;
@@ -21,7 +22,12 @@ internal sealed class VaultDatabase
         CREATE TABLE IF NOT EXISTS settings (key TEXT NOT NULL PRIMARY KEY, doc TEXT NOT NULL);
         """;
 
+    /// <summary>Idle reader connections kept open beyond this many are closed.</summary>
+    private const int MaxIdleReaders = 16;
+
     private readonly string _connectionString;
+    private readonly ConcurrentQueue<Reader> _readers = new();
+    private volatile bool _released;
 
     public VaultDatabase(string dataDirectory)
     {
@@ -57,9 +63,43 @@ internal sealed class VaultDatabase
         return result;
     }
 
+    /// <summary>
+    /// The document of one row by its key (<c>SELECT doc FROM {table} WHERE {key} = $key</c>), for the hot reads
+    /// (GET pending). One statement reads one consistent snapshot in WAL mode, so it runs without BEGIN/COMMIT, on a
+    /// reader connection kept open with the statement already prepared.
+    /// </summary>
+    public string? ReadDocument(DocumentQuery query)
+    {
+        var reader = _readers.TryDequeue(out var idle) ? idle : new Reader(Open());
+        var keep = false;
+        try
+        {
+            var result = reader.Scalar(query) as string;
+            keep = true;
+            return result;
+        }
+        finally
+        {
+            if (keep && !_released && _readers.Count < MaxIdleReaders)
+            {
+                _readers.Enqueue(reader);
+                if (_released)
+                {
+                    DisposeReaders();
+                }
+            }
+            else
+            {
+                reader.Dispose();
+            }
+        }
+    }
+
     /// <summary>Closes this database's pooled connections (at stop), leaving other vaults in the process alone.</summary>
     public void ReleaseConnections()
     {
+        _released = true;
+        DisposeReaders();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }
@@ -71,10 +111,55 @@ internal sealed class VaultDatabase
         return connection;
     }
 
+    private void DisposeReaders()
+    {
+        while (_readers.TryDequeue(out var reader))
+        {
+            reader.Dispose();
+        }
+    }
+
     private static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    /// <summary>An open connection with its prepared single-row queries (SqliteCommand keeps its statement prepared).</summary>
+    private sealed class Reader(SqliteConnection connection) : IDisposable
+    {
+        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+        public object? Scalar(DocumentQuery query)
+        {
+            if (!_commands.TryGetValue(query.Sql, out var command))
+            {
+                command = connection.CreateCommand();
+                command.CommandText = query.Sql;
+                command.Parameters.Add(new SqliteParameter("$key", SqliteType.Text));
+                command.Prepare();
+                _commands[query.Sql] = command;
+            }
+
+            command.Parameters[0].Value = query.Key;
+            return command.ExecuteScalar();
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _commands.Values)
+            {
+                command.Dispose();
+            }
+
+            connection.Dispose();
+        }
+    }
+}
+
+/// <summary>A single-row document read by key for <see cref="VaultDatabase.ReadDocument"/>.</summary>
+internal readonly record struct DocumentQuery(string Sql, string Key)
+{
+    public static DocumentQuery Pending(string name) => new("SELECT doc FROM pending WHERE name = $key", name);
 }

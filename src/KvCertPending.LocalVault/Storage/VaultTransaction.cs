@@ -123,11 +123,14 @@ internal sealed class VaultTransaction
 
     private static string Serialize<T>(T record) => JsonSerializer.Serialize(record, VaultJson.Options);
 
+    /// <summary>A record from its stored document (as every read here does).</summary>
+    public static T Deserialize<T>(string doc) => JsonSerializer.Deserialize<T>(doc, VaultJson.Options)!;
+
     private T? QuerySingle<T>(string sql, params (string Name, object? Value)[] parameters)
         where T : class
     {
         using var command = Command(sql, parameters);
-        return command.ExecuteScalar() is string doc ? JsonSerializer.Deserialize<T>(doc, VaultJson.Options) : null;
+        return command.ExecuteScalar() is string doc ? Deserialize<T>(doc) : null;
     }
 
     private List<T> Query<T>(string sql, params (string Name, object? Value)[] parameters)
@@ -137,7 +140,7 @@ internal sealed class VaultTransaction
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            results.Add(JsonSerializer.Deserialize<T>(reader.GetString(0), VaultJson.Options)!);
+            results.Add(Deserialize<T>(reader.GetString(0)));
         }
 
         return results;
