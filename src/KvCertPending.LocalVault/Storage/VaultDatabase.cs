@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace KvCertPending.LocalVault.Storage;
 
@@ -25,7 +26,11 @@ internal sealed class VaultDatabase
     /// <summary>Idle reader connections kept open beyond this many are closed.</summary>
     private const int MaxIdleReaders = 16;
 
+    /// <summary>How long a reader waits for a lock (WAL readers rarely do: only while a checkpoint or recovery runs).</summary>
+    private const int BusyTimeoutMs = 30_000;
+
     private readonly string _connectionString;
+    private readonly string _readerConnectionString;
     private readonly ConcurrentQueue<Reader> _readers = new();
     private volatile bool _released;
 
@@ -39,6 +44,7 @@ internal sealed class VaultDatabase
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+        _readerConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         using var connection = Open();
         Execute(connection, "PRAGMA journal_mode=WAL;");
         Execute(connection, Schema);
@@ -70,11 +76,11 @@ internal sealed class VaultDatabase
     /// </summary>
     public string? ReadDocument(DocumentQuery query)
     {
-        var reader = _readers.TryDequeue(out var idle) ? idle : new Reader(Open());
+        var reader = _readers.TryDequeue(out var idle) ? idle : new Reader(_readerConnectionString);
         var keep = false;
         try
         {
-            var result = reader.Scalar(query) as string;
+            var result = reader.Text(query);
             keep = true;
             return result;
         }
@@ -126,34 +132,64 @@ internal sealed class VaultDatabase
         command.ExecuteNonQuery();
     }
 
-    /// <summary>An open connection with its prepared single-row queries (SqliteCommand keeps its statement prepared).</summary>
-    private sealed class Reader(SqliteConnection connection) : IDisposable
+    /// <summary>
+    /// A connection of its own (not from the shared pool) with its single-row queries prepared once, run through
+    /// SQLite's own API: bind, step, read the text, reset. Used by one thread at a time.
+    /// </summary>
+    private sealed class Reader : IDisposable
     {
-        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+        private readonly SqliteConnection _connection;
+        private readonly Dictionary<string, sqlite3_stmt> _statements = new(StringComparer.Ordinal);
 
-        public object? Scalar(DocumentQuery query)
+        public Reader(string connectionString)
         {
-            if (!_commands.TryGetValue(query.Sql, out var command))
+            _connection = new SqliteConnection(connectionString);
+            _connection.Open();
+            Check(raw.sqlite3_busy_timeout(_connection.Handle, BusyTimeoutMs));
+        }
+
+        public string? Text(DocumentQuery query)
+        {
+            var db = _connection.Handle!;
+            if (!_statements.TryGetValue(query.Sql, out var statement))
             {
-                command = connection.CreateCommand();
-                command.CommandText = query.Sql;
-                command.Parameters.Add(new SqliteParameter("$key", SqliteType.Text));
-                command.Prepare();
-                _commands[query.Sql] = command;
+                Check(raw.sqlite3_prepare_v2(db, query.Sql, out statement));
+                _statements[query.Sql] = statement;
             }
 
-            command.Parameters[0].Value = query.Key;
-            return command.ExecuteScalar();
+            try
+            {
+                Check(raw.sqlite3_bind_text(statement, 1, query.Key));
+                var rc = raw.sqlite3_step(statement);
+                return rc switch
+                {
+                    raw.SQLITE_ROW => raw.sqlite3_column_text(statement, 0).utf8_to_string(),
+                    raw.SQLITE_DONE => null,
+                    _ => throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc),
+                };
+            }
+            finally
+            {
+                raw.sqlite3_reset(statement);
+            }
         }
 
         public void Dispose()
         {
-            foreach (var command in _commands.Values)
+            foreach (var statement in _statements.Values)
             {
-                command.Dispose();
+                statement.Dispose();
             }
 
-            connection.Dispose();
+            _connection.Dispose();
+        }
+
+        private void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK)
+            {
+                throw new SqliteException(raw.sqlite3_errmsg(_connection.Handle).utf8_to_string(), rc);
+            }
         }
     }
 }
