@@ -12,6 +12,9 @@ public sealed class LocalVaultOptions
     /// <summary>Listen on every interface instead of loopback only. Off unless explicitly asked for.</summary>
     public bool ListenOnAllInterfaces { get; set; }
 
+    /// <summary>The pools of pre-generated keys that let a create answer without generating a key (sizes, refill).</summary>
+    public KeyPoolOptions KeyPool { get; set; } = new();
+
     /// <summary>Retry-After (seconds) sent on the create 202 and on GET pending while inProgress.</summary>
     public int RetryAfterSeconds { get; set; } = 1;
 
@@ -32,9 +35,6 @@ public sealed class LocalVaultOptions
     /// line; in-process hosts set it false so only warnings and errors are logged.
     /// </summary>
     public bool LogRequests { get; set; } = true;
-
-    /// <summary>The pools of pre-generated keys that let a create answer without generating a key (sizes, refill).</summary>
-    public KeyPoolOptions KeyPool { get; set; } = new();
 
     /// <summary>The simulation used by a named issuer that has none of its own.</summary>
     public IssuerSimulation DefaultSimulation { get; set; } = new(TimeSpan.FromSeconds(2), IssuerOutcome.Issue, HonourCancellation: true);
