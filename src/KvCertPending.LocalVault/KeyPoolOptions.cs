@@ -34,6 +34,7 @@ public sealed class KeyPoolOptions
     /// <summary>
     /// Background threads that refill the pools at most (each generates one key at a time, the emptiest pool first).
     /// Default: one fewer than the processor count, at least one, so refilling never takes every core from requests.
+    /// Whatever this says, the refills of all the vaults in one process generate at most that many keys at once.
     /// </summary>
     public int RefillThreads { get; set; } = Math.Max(1, Environment.ProcessorCount - 1);
 

@@ -11,6 +11,12 @@ namespace KvCertPending.LocalVault.Crypto;
 /// </summary>
 internal sealed class KeyFactory : IKeyFactory, IDisposable
 {
+    /// <summary>
+    /// Keys generated at once by the refills of every vault in this process (tests host several): one fewer than the
+    /// processor count, at least one, whatever each vault's <see cref="KeyPoolOptions.RefillThreads"/> allows.
+    /// </summary>
+    private static readonly SemaphoreSlim ProcessGate = new(Math.Max(1, Environment.ProcessorCount - 1));
+
     private readonly Dictionary<string, Pool> _pools = new(StringComparer.OrdinalIgnoreCase);
     private readonly int _maxWorkers;
     private readonly CancellationTokenSource _stopping = new();
@@ -166,12 +172,26 @@ internal sealed class KeyFactory : IKeyFactory, IDisposable
                 AsymmetricAlgorithm key;
                 try
                 {
+                    ProcessGate.Wait(_stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    Interlocked.Decrement(ref pool.InFlight);
+                    break;
+                }
+
+                try
+                {
                     key = Generate(pool.Spec);
                 }
                 catch (CryptographicException)
                 {
                     Interlocked.Decrement(ref pool.InFlight);
                     break;
+                }
+                finally
+                {
+                    ProcessGate.Release();
                 }
 
                 pool.Ready.Enqueue(key);
