@@ -24,11 +24,6 @@ internal sealed class KeyFactory : IKeyFactory, IDisposable
     private long _served;
     private long _missed;
 
-    public KeyFactory()
-        : this(new KeyPoolOptions())
-    {
-    }
-
     public KeyFactory(KeyPoolOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
