@@ -27,9 +27,10 @@ internal sealed class PendingOperations
     /// </summary>
     public (PendingRecord Pending, byte[]? Body) GetRendered(string name, string? requestId, VaultUrls? urls)
     {
-        var doc = _core.Database.ReadDocument(DocumentQuery.Pending(name)) ?? throw VaultErrors.PendingNotFound(name);
+        _rendered.TryGetValue(name, out var cached);
+        var doc = _core.Database.ReadDocument(DocumentQuery.Pending(name), cached?.Doc) ?? throw VaultErrors.PendingNotFound(name);
         RenderedPending? rendered = null;
-        if (_rendered.TryGetValue(name, out var cached) && string.Equals(cached.Doc, doc, StringComparison.Ordinal)
+        if (cached is not null && ReferenceEquals(cached.Doc, doc)
             && (urls is null || string.Equals(cached.Base, urls.Base, StringComparison.Ordinal)))
         {
             rendered = cached;
@@ -146,6 +147,6 @@ internal sealed class PendingOperations
         }
     }
 
-    /// <summary>A stored pending document, the record read from it, and its body for one base URL (shared: read only).</summary>
-    private sealed record RenderedPending(string Doc, string? Base, PendingRecord Pending, byte[]? Body);
+    /// <summary>A stored pending document (UTF-8), the record read from it, and its body for one base URL (shared: read only).</summary>
+    private sealed record RenderedPending(byte[] Doc, string? Base, PendingRecord Pending, byte[]? Body);
 }

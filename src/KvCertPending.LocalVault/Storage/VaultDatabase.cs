@@ -70,17 +70,17 @@ internal sealed class VaultDatabase
     }
 
     /// <summary>
-    /// The document of one row by its key (<c>SELECT doc FROM {table} WHERE {key} = $key</c>), for the hot reads
-    /// (GET pending). One statement reads one consistent snapshot in WAL mode, so it runs without BEGIN/COMMIT, on a
+    /// The document (UTF-8) of one row by its key (<c>SELECT doc FROM {table} WHERE {key} = $key</c>), for the hot reads
+    /// (GET pending); when it equals <paramref name="known"/>, that same array comes back and nothing is allocated. One statement reads one consistent snapshot in WAL mode, so it runs without BEGIN/COMMIT, on a
     /// reader connection kept open with the statement already prepared.
     /// </summary>
-    public string? ReadDocument(DocumentQuery query)
+    public byte[]? ReadDocument(DocumentQuery query, byte[]? known = null)
     {
         var reader = _readers.TryDequeue(out var idle) ? idle : new Reader(_readerConnectionString);
         var keep = false;
         try
         {
-            var result = reader.Text(query);
+            var result = reader.Utf8(query, known);
             keep = true;
             return result;
         }
@@ -148,7 +148,8 @@ internal sealed class VaultDatabase
             Check(raw.sqlite3_busy_timeout(_connection.Handle, BusyTimeoutMs));
         }
 
-        public string? Text(DocumentQuery query)
+        /// <summary>The document's UTF-8 bytes; <paramref name="known"/> itself when the stored bytes equal it (nothing copied).</summary>
+        public byte[]? Utf8(DocumentQuery query, byte[]? known)
         {
             var db = _connection.Handle!;
             if (!_statements.TryGetValue(query.Sql, out var statement))
@@ -161,12 +162,18 @@ internal sealed class VaultDatabase
             {
                 Check(raw.sqlite3_bind_text(statement, 1, query.Key));
                 var rc = raw.sqlite3_step(statement);
-                return rc switch
+                if (rc == raw.SQLITE_DONE)
                 {
-                    raw.SQLITE_ROW => raw.sqlite3_column_text(statement, 0).utf8_to_string(),
-                    raw.SQLITE_DONE => null,
-                    _ => throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc),
-                };
+                    return null;
+                }
+
+                if (rc != raw.SQLITE_ROW)
+                {
+                    throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
+                }
+
+                var stored = raw.sqlite3_column_blob(statement, 0);
+                return known is not null && stored.SequenceEqual(known) ? known : stored.ToArray();
             }
             finally
             {

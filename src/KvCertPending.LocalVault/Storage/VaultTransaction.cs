@@ -159,6 +159,9 @@ internal sealed class VaultTransaction
     /// <summary>A record from its stored document (as every read here does).</summary>
     public static T Deserialize<T>(string doc) => JsonSerializer.Deserialize<T>(doc, VaultJson.Options)!;
 
+    /// <summary>A record from its stored document as UTF-8.</summary>
+    public static T Deserialize<T>(ReadOnlySpan<byte> utf8Doc) => JsonSerializer.Deserialize<T>(utf8Doc, VaultJson.Options)!;
+
     private T? QuerySingle<T>(string sql, params (string Name, object? Value)[] parameters)
         where T : class
     {
