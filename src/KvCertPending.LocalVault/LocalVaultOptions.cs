@@ -12,6 +12,9 @@ public sealed class LocalVaultOptions
     /// <summary>Listen on every interface instead of loopback only. Off unless explicitly asked for.</summary>
     public bool ListenOnAllInterfaces { get; set; }
 
+    /// <summary>The pools of pre-generated keys that let a create answer without generating a key (sizes, refill).</summary>
+    public KeyPoolOptions KeyPool { get; set; } = new();
+
     /// <summary>Retry-After (seconds) sent on the create 202 and on GET pending while inProgress.</summary>
     public int RetryAfterSeconds { get; set; } = 1;
 

@@ -68,7 +68,7 @@ public sealed class LocalVaultServer : IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         var tlsCertificate = TlsCertificateFactory.LoadOrCreate(options.DataDirectory);
         var authority = LocalCertificateAuthority.LoadOrCreate(options.DataDirectory);
-        var keys = new KeyFactory();
+        var keys = new KeyFactory(options.KeyPool);
         var tokens = TokenIssuer.LoadOrCreate(options.DataDirectory, options.TenantId, TimeProvider.System);
         try
         {
@@ -87,6 +87,15 @@ public sealed class LocalVaultServer : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Ready keys in the pool of a key spec (<c>RSA-2048</c>, <c>EC-P-256</c>...; see <see cref="KeyPoolOptions"/>):
+    /// 0 when the spec has no pool or it is empty. For benchmarks and diagnostics.
+    /// </summary>
+    public int KeyPoolReadyCount(string spec) => KeySpec.FromPoolName(spec) is { } parsed ? _keys.ReadyCount(parsed) : 0;
+
+    /// <summary>Keys creates took from a pool, and keys creates had to generate themselves, since start.</summary>
+    public (long Served, long Generated) KeyPoolCounts => (_keys.Served, _keys.Missed);
 
     /// <summary>Injects a fault into matching Key Vault requests (same as <c>POST /_localvault/faults</c>).</summary>
     public void InjectFault(VaultFault fault) => _faults.Add(fault);

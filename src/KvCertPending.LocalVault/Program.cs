@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using KvCertPending.LocalVault;
 
-// dotnet run --project src/KvCertPending.LocalVault -- [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N]
+// dotnet run --project src/KvCertPending.LocalVault -- [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N]
 var options = new LocalVaultOptions { Port = 0 };
 for (var i = 0; i < args.Length; i++)
 {
@@ -22,14 +22,26 @@ for (var i = 0; i < args.Length; i++)
             options.ResponseLatency = TimeSpan.FromMilliseconds(latency);
             i++;
             break;
+        case "--key-pool" when i + 1 < args.Length:
+            if (options.KeyPool.SetSizes(args[++i]) is { } error)
+            {
+                Console.Error.WriteLine($"--key-pool: {error}");
+                return 2;
+            }
+
+            break;
+        case "--key-pool-threads" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var threads) && threads is >= 1 and <= 64:
+            options.KeyPool.RefillThreads = threads;
+            i++;
+            break;
         case "--require-issued-tokens":
             options.RequireIssuedTokens = true;
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N]");
+            Console.WriteLine("usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N]");
             return 0;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N]");
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N]");
             return 2;
     }
 }

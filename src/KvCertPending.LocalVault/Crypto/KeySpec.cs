@@ -12,6 +12,22 @@ internal sealed record KeySpec(string Family, int RsaSize, string? Curve)
 
     public static KeySpec ForCurve(string curve) => new(Ec, 0, curve);
 
+    /// <summary>The spec a key pool is named by (<see cref="KeyPoolOptions.Sizes"/>): <c>RSA-2048</c>, <c>EC-P-256</c>.</summary>
+    public string PoolName => Family == Rsa ? $"RSA-{RsaSize}" : $"EC-{Curve}";
+
+    /// <summary>The spec of a pool name, or null when no policy can ask for it.</summary>
+    public static KeySpec? FromPoolName(string name) => name.ToUpperInvariant() switch
+    {
+        "RSA-2048" => ForRsa(2048),
+        "RSA-3072" => ForRsa(3072),
+        "RSA-4096" => ForRsa(4096),
+        "EC-P-256" => ForCurve("P-256"),
+        "EC-P-384" => ForCurve("P-384"),
+        "EC-P-521" => ForCurve("P-521"),
+        "EC-P-256K" => ForCurve("P-256K"),
+        _ => null,
+    };
+
     public ECCurve EcCurve => Curve switch
     {
         "P-256" => ECCurve.NamedCurves.nistP256,

@@ -38,17 +38,18 @@ internal static class CertificateEndpoints
         return WriteBundleAsync(context, certificate, record);
     }
 
-    /// <summary>A page of certificate items (latest version of each name), live or soft-deleted.</summary>
+    /// <summary>
+    /// A page of certificate items (latest version of each name), live or soft-deleted. Only the page is read and
+    /// rendered (the database pages and filters), so listing a vault page by page costs time linear in its size.
+    /// </summary>
     public static Task ListAsync(HttpContext context, bool deleted, string path)
     {
         var urls = new VaultUrls(context.Request);
         var includePending = string.Equals(context.Request.Query["includePending"], "true", StringComparison.OrdinalIgnoreCase);
-        var items = Route.Service<VaultCore>(context).Database.Read(tx => tx.ListCertificates(deleted)
-            .Select(c => (Certificate: c, Latest: tx.GetLatestVersion(c.Name)))
-            .Where(p => p.Latest is not null && (includePending || p.Latest.Chain is not null))
-            .Select(p => (JsonNode)BundleView.Item(p.Certificate, p.Latest!, urls, urls.Certificate(p.Certificate.Name)))
-            .ToList());
-        return Paging.WriteAsync(context, items, path, includePending ? "includePending=true" : null);
+        var window = Paging.Window(context);
+        var (rows, more) = Route.Service<VaultCore>(context).Database.Read(tx => tx.ListLatest(deleted, includePending, window.Skip, window.Size));
+        var items = rows.Select(p => (JsonNode)BundleView.Item(p.Certificate, p.Latest, urls, urls.Certificate(p.Certificate.Name))).ToList();
+        return Paging.WritePageAsync(context, items, more, window, path, includePending ? "includePending=true" : null);
     }
 
     private static Task ListVersionsAsync(HttpContext context)

@@ -9,7 +9,16 @@ internal static class Paging
 {
     public const int DefaultPageSize = 25;
 
+    /// <summary>A whole listing held in memory (small ones: the versions of one name), paged here.</summary>
     public static Task WriteAsync(HttpContext context, IReadOnlyList<JsonNode> items, string path, string? extraQuery = null)
+    {
+        var window = Window(context);
+        var page = items.Skip(window.Skip).Take(window.Size).ToArray();
+        return WritePageAsync(context, page, window.Skip + window.Size < items.Count, window, path, extraQuery);
+    }
+
+    /// <summary>The page the request asks for: <c>$skiptoken</c> (an offset) and <c>maxresults</c> (1-25, default 25).</summary>
+    public static PageWindow Window(HttpContext context)
     {
         var query = context.Request.Query;
         int? maxResults = null;
@@ -30,9 +39,16 @@ internal static class Paging
             throw VaultErrors.BadParameter("The $skiptoken parameter is invalid.");
         }
 
-        var size = maxResults ?? DefaultPageSize;
-        var page = new JsonArray(items.Skip(skip).Take(size).ToArray());
-        var next = skip + size < items.Count ? new VaultUrls(context.Request).NextLink(path, skip + size, maxResults, extraQuery) : null;
-        return Route.Ok(context, new JsonObject { ["value"] = page, ["nextLink"] = next });
+        return new PageWindow(skip, maxResults ?? DefaultPageSize, maxResults);
+    }
+
+    /// <summary>Writes one page; <paramref name="more"/> says whether items follow it (then a nextLink is written).</summary>
+    public static Task WritePageAsync(HttpContext context, IReadOnlyList<JsonNode> page, bool more, PageWindow window, string path, string? extraQuery = null)
+    {
+        var next = more ? new VaultUrls(context.Request).NextLink(path, window.Skip + window.Size, window.MaxResults, extraQuery) : null;
+        return Route.Ok(context, new JsonObject { ["value"] = new JsonArray(page.ToArray()), ["nextLink"] = next });
     }
 }
+
+/// <summary>Which items a list request asks for: from offset <see cref="Skip"/>, at most <see cref="Size"/>.</summary>
+internal readonly record struct PageWindow(int Skip, int Size, int? MaxResults);

@@ -25,12 +25,13 @@ internal static class PendingEndpoints
         await Route.Json(context, 202, PendingView.Render(pending, urls), urls.PendingLocation(pending.Name, pending.RequestId), RetryAfter(context)).ConfigureAwait(false);
     }
 
-    private static async Task GetAsync(HttpContext context)
+    private static Task GetAsync(HttpContext context)
     {
         var name = Route.Name(context);
-        var pending = Route.Service<PendingOperations>(context).Get(name, context.Request.Query["request_id"].ToString());
+        var urls = new VaultUrls(context.Request);
+        var (pending, body) = Route.Service<PendingOperations>(context).GetRendered(name, context.Request.Query["request_id"].ToString(), urls);
         var retryAfter = pending.IsInProgress ? RetryAfter(context) : (int?)null;
-        if (context.Request.Headers.Accept.Any(a => a?.Contains("application/pkcs10", StringComparison.OrdinalIgnoreCase) == true))
+        if (AcceptsPkcs10(context.Request))
         {
             context.Response.ContentType = "application/pkcs10";
             if (retryAfter is { } seconds)
@@ -38,11 +39,23 @@ internal static class PendingEndpoints
                 context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
 
-            await context.Response.WriteAsync(pending.Csr).ConfigureAwait(false);
-            return;
+            return context.Response.WriteAsync(pending.Csr);
         }
 
-        await Route.Json(context, 200, PendingView.Render(pending, new VaultUrls(context.Request)), retryAfterSeconds: retryAfter).ConfigureAwait(false);
+        return Route.Json(context, 200, body!, retryAfter);
+    }
+
+    private static bool AcceptsPkcs10(HttpRequest request)
+    {
+        foreach (var accept in request.Headers.Accept)
+        {
+            if (accept?.Contains("application/pkcs10", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static async Task UpdateAsync(HttpContext context)

@@ -17,6 +17,21 @@ internal static class Route
 
     public static Task Json(HttpContext context, int status, JsonNode body, string? location = null, int? retryAfterSeconds = null)
     {
+        Headers(context, status, location, retryAfterSeconds);
+        return VaultJson.WriteAsync(context.Response, body);
+    }
+
+    /// <summary>A JSON response whose body is already serialized (<see cref="VaultJson.Utf8"/>).</summary>
+    public static Task Json(HttpContext context, int status, byte[] utf8Body, int? retryAfterSeconds = null)
+    {
+        Headers(context, status, null, retryAfterSeconds);
+        return VaultJson.WriteAsync(context.Response, utf8Body);
+    }
+
+    public static Task Ok(HttpContext context, JsonNode body) => Json(context, 200, body);
+
+    private static void Headers(HttpContext context, int status, string? location, int? retryAfterSeconds)
+    {
         context.Response.StatusCode = status;
         if (location is not null)
         {
@@ -27,9 +42,5 @@ internal static class Route
         {
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
-
-        return VaultJson.WriteAsync(context.Response, body);
     }
-
-    public static Task Ok(HttpContext context, JsonNode body) => Json(context, 200, body);
 }

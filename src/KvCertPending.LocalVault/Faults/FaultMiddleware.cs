@@ -6,21 +6,35 @@ namespace KvCertPending.LocalVault.Faults;
 /// <summary>Applies injected faults (and the configured response latency) to Key Vault requests; management paths are exempt.</summary>
 internal static class FaultMiddleware
 {
-    public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    public static Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         if (ManagementPath.IsManagement(context.Request.Path))
         {
-            await next(context).ConfigureAwait(false);
-            return;
+            return next(context);
         }
 
         var latency = context.RequestServices.GetRequiredService<LocalVaultOptions>().ResponseLatency;
         if (latency > TimeSpan.Zero)
         {
-            await Task.Delay(latency, context.RequestAborted).ConfigureAwait(false);
+            return DelayThenApplyAsync(context, next, latency);
         }
 
-        var fault = context.RequestServices.GetRequiredService<FaultInjector>().Pick(context.Request.Method, context.Request.Path);
+        // The usual case (no latency, no fault) passes straight on: no state machine per request.
+        var fault = Pick(context);
+        return fault is null ? next(context) : ApplyAsync(context, next, fault);
+    }
+
+    private static VaultFault? Pick(HttpContext context) =>
+        context.RequestServices.GetRequiredService<FaultInjector>().Pick(context.Request.Method, context.Request.Path);
+
+    private static async Task DelayThenApplyAsync(HttpContext context, RequestDelegate next, TimeSpan latency)
+    {
+        await Task.Delay(latency, context.RequestAborted).ConfigureAwait(false);
+        await ApplyAsync(context, next, Pick(context)).ConfigureAwait(false);
+    }
+
+    private static async Task ApplyAsync(HttpContext context, RequestDelegate next, VaultFault? fault)
+    {
         switch (fault?.Kind)
         {
             case null:

@@ -17,8 +17,9 @@ internal static class BearerChallenge
         }
 
         var settings = context.RequestServices.GetRequiredService<IdentitySettings>();
-        var token = BearerToken(context.Request);
-        if (token is not null && (!settings.RequireIssuedTokens || context.RequestServices.GetRequiredService<TokenIssuer>().IsValidKeyVaultToken(token)))
+        var header = context.Request.Headers.Authorization.ToString();
+        var token = BearerToken(header);
+        if (token is { } range && (!settings.RequireIssuedTokens || context.RequestServices.GetRequiredService<TokenIssuer>().IsValidKeyVaultToken(header[range])))
         {
             return next(context);
         }
@@ -29,15 +30,18 @@ internal static class BearerChallenge
             : ErrorWriter.WriteAsync(context, 401, "Unauthorized", "AKV10022: Invalid audience, issuer, signature or lifetime: the bearer token was not issued by this vault.");
     }
 
-    private static string? BearerToken(HttpRequest request)
+    /// <summary>Where the token is in the Authorization header (trimmed), or null when there is none; the token is only
+    /// copied out when it must be validated.</summary>
+    private static Range? BearerToken(string value)
     {
-        var value = request.Headers.Authorization.ToString();
         if (!value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
 
-        var token = value["Bearer ".Length..].Trim();
-        return token.Length == 0 ? null : token;
+        var token = value.AsSpan("Bearer ".Length);
+        var start = "Bearer ".Length + (token.Length - token.TrimStart().Length);
+        var end = value.Length - (token.Length - token.TrimEnd().Length);
+        return start >= end ? null : start..end;
     }
 }

@@ -8,8 +8,6 @@ internal static class ManagementPath
 {
     public const string Prefix = "/_localvault";
 
-    private static readonly HashSet<string> KeyVaultCollections = new(StringComparer.OrdinalIgnoreCase) { "certificates", "deletedcertificates", "secrets", "keys" };
-
     public static bool IsManagement(PathString path)
     {
         if (path.StartsWithSegments(Prefix, StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/metadata/identity", StringComparison.OrdinalIgnoreCase))
@@ -17,12 +15,39 @@ internal static class ManagementPath
             return true;
         }
 
-        var segments = (path.Value ?? string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (segments.Length < 2 || KeyVaultCollections.Contains(segments[0]))
+        // Checked on every request by three middlewares: the non-empty segments are found in place, nothing allocated.
+        var value = (path.Value ?? string.Empty).AsSpan();
+        Span<Range> segments = stackalloc Range[5];
+        var count = 0;
+        for (var i = 0; i < value.Length && count < segments.Length;)
+        {
+            if (value[i] == '/')
+            {
+                i++;
+                continue;
+            }
+
+            var start = i;
+            while (i < value.Length && value[i] != '/')
+            {
+                i++;
+            }
+
+            segments[count++] = start..i;
+        }
+
+        if (count < 2 || IsKeyVaultCollection(value[segments[0]]))
         {
             return false;
         }
 
-        return segments[1] is "oauth2" or "discovery" || (segments.Length == 4 && segments[1] == "v2.0" && segments[2] == ".well-known");
+        var second = value[segments[1]];
+        return second is "oauth2" or "discovery" || (count == 4 && second is "v2.0" && value[segments[2]] is ".well-known");
     }
+
+    private static bool IsKeyVaultCollection(ReadOnlySpan<char> segment) =>
+        segment.Equals("certificates", StringComparison.OrdinalIgnoreCase)
+        || segment.Equals("deletedcertificates", StringComparison.OrdinalIgnoreCase)
+        || segment.Equals("secrets", StringComparison.OrdinalIgnoreCase)
+        || segment.Equals("keys", StringComparison.OrdinalIgnoreCase);
 }

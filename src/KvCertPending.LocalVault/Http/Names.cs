@@ -3,6 +3,9 @@ namespace KvCertPending.LocalVault.Http;
 /// <summary>Object names and versions as Key Vault accepts them.</summary>
 internal static class Names
 {
+    private static readonly System.Buffers.SearchValues<char> NameCharacters =
+        System.Buffers.SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-");
+
     /// <summary>1-127 characters of 0-9, a-z, A-Z and '-'; otherwise 400 BadParameter.</summary>
     public static string Require(string? name, string kind = "certificate")
     {
@@ -15,7 +18,7 @@ internal static class Names
     }
 
     public static bool IsValid(string? name) =>
-        !string.IsNullOrEmpty(name) && name.Length <= 127 && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+        !string.IsNullOrEmpty(name) && name.Length <= 127 && !name.AsSpan().ContainsAnyExcept(NameCharacters);
 
     /// <summary>A version id: 32 lowercase hex characters.</summary>
     public static string NewVersion() => Guid.NewGuid().ToString("N");

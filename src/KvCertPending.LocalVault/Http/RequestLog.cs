@@ -5,6 +5,9 @@ namespace KvCertPending.LocalVault.Http;
 /// <summary>One log line per request: method, path, status, time. Never headers (tokens) nor bodies (keys, passwords).</summary>
 internal static partial class RequestLog
 {
+    /// <summary>The request logger of each vault's logger factory (CreateLogger takes the factory's lock: not once a request).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ILoggerFactory, ILogger> Loggers = new();
+
     public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var started = Stopwatch.GetTimestamp();
@@ -14,8 +17,11 @@ internal static partial class RequestLog
         }
         finally
         {
-            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("KvCertPending.LocalVault.Requests");
-            Log(logger, context.Request.Method, context.Request.Path, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var logger = Loggers.GetValue(context.RequestServices.GetRequiredService<ILoggerFactory>(), factory => factory.CreateLogger("KvCertPending.LocalVault.Requests"));
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                Log(logger, context.Request.Method, context.Request.Path, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
         }
     }
 

@@ -22,13 +22,18 @@ internal static class VaultJson
         PropertyNameCaseInsensitive = false,
     };
 
-    public static async Task WriteAsync(HttpResponse response, JsonNode body)
+    public static Task WriteAsync(HttpResponse response, JsonNode body) => WriteAsync(response, Utf8(body));
+
+    /// <summary>Writes a body already serialized by <see cref="Utf8"/>.</summary>
+    public static Task WriteAsync(HttpResponse response, byte[] utf8Body)
     {
         response.ContentType = ContentType;
-        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString(Options));
-        response.ContentLength = bytes.Length;
-        await response.Body.WriteAsync(bytes).ConfigureAwait(false);
+        response.ContentLength = utf8Body.Length;
+        return response.Body.WriteAsync(utf8Body).AsTask();
     }
+
+    /// <summary>The body as the vault writes it: compact JSON, UTF-8.</summary>
+    public static byte[] Utf8(JsonNode body) => Encoding.UTF8.GetBytes(body.ToJsonString(Options));
 
     /// <summary>Reads and deserializes a required JSON body; every fault becomes a 400/413 Key Vault error.</summary>
     public static async Task<T> ReadAsync<T>(HttpRequest request)

@@ -15,6 +15,9 @@ internal sealed class VaultUrls
 
     public string ApiVersion { get; }
 
+    /// <summary>https://{host the client used}: every URL written into a body starts with it.</summary>
+    public string Base => _base;
+
     public string Certificate(string name) => $"{_base}/certificates/{name}";
 
     public string CertificateVersion(string name, string version) => $"{_base}/certificates/{name}/{version}";

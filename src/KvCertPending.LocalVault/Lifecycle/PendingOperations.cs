@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using KvCertPending.LocalVault.Crypto;
 using KvCertPending.LocalVault.Http;
 using KvCertPending.LocalVault.Model;
@@ -10,19 +11,51 @@ internal sealed class PendingOperations
 {
     public const string KeyMismatch = "The public key of the end-entity certificate in the specified X.509 certificate content does not match the public part of the specified private key";
     private static readonly TimeSpan CancellationLatency = TimeSpan.FromMilliseconds(200);
+    /// <summary>Bodies cached at most (a vault with more pending objects than this starts the cache afresh).</summary>
+    private const int MaxRendered = 4096;
     private readonly VaultCore _core;
+    private readonly ConcurrentDictionary<string, RenderedPending> _rendered = new(StringComparer.OrdinalIgnoreCase);
 
     public PendingOperations(VaultCore core) => _core = core;
 
-    public PendingRecord Get(string name, string? requestId)
+    public PendingRecord Get(string name, string? requestId) => GetRendered(name, requestId, null).Pending;
+
+    /// <summary>
+    /// GET pending: the record and, when <paramref name="urls"/> is given, its JSON body as UTF-8. The body is a
+    /// function of the stored document and the vault's base URL only, so it is cached per name and served again
+    /// while the stored document is unchanged (the one read per request still sees every change at once).
+    /// </summary>
+    public (PendingRecord Pending, byte[]? Body) GetRendered(string name, string? requestId, VaultUrls? urls)
     {
-        var pending = _core.Database.Read(tx => tx.GetPending(name));
-        if (pending is null || (!string.IsNullOrEmpty(requestId) && !string.Equals(requestId, pending.RequestId, StringComparison.OrdinalIgnoreCase)))
+        _rendered.TryGetValue(name, out var cached);
+        var doc = _core.Database.ReadDocument(DocumentQuery.Pending(name), cached?.Doc) ?? throw VaultErrors.PendingNotFound(name);
+        RenderedPending? rendered = null;
+        if (cached is not null && ReferenceEquals(cached.Doc, doc)
+            && (urls is null || string.Equals(cached.Base, urls.Base, StringComparison.Ordinal)))
+        {
+            rendered = cached;
+        }
+        else
+        {
+            var record = VaultTransaction.Deserialize<PendingRecord>(doc);
+            rendered = new RenderedPending(doc, urls?.Base, record, urls is null ? null : VaultJson.Utf8(PendingView.Render(record, urls)));
+            if (urls is not null)
+            {
+                if (_rendered.Count >= MaxRendered)
+                {
+                    _rendered.Clear();
+                }
+
+                _rendered[name] = rendered;
+            }
+        }
+
+        if (!string.IsNullOrEmpty(requestId) && !string.Equals(requestId, rendered.Pending.RequestId, StringComparison.OrdinalIgnoreCase))
         {
             throw VaultErrors.PendingNotFound(name);
         }
 
-        return pending;
+        return (rendered.Pending, rendered.Body);
     }
 
     public async Task<PendingRecord> UpdateAsync(string name, UpdatePendingBody body)
@@ -113,4 +146,7 @@ internal sealed class PendingOperations
             chain.ForEach(c => c.Dispose());
         }
     }
+
+    /// <summary>A stored pending document (UTF-8), the record read from it, and its body for one base URL (shared: read only).</summary>
+    private sealed record RenderedPending(byte[] Doc, string? Base, PendingRecord Pending, byte[]? Body);
 }

@@ -19,8 +19,41 @@ internal sealed class VaultTransaction
     public CertificateRecord? GetCertificate(string name) =>
         QuerySingle<CertificateRecord>("SELECT doc FROM certificates WHERE name = $name", ("$name", name));
 
-    public IReadOnlyList<CertificateRecord> ListCertificates(bool deleted) =>
-        Query<CertificateRecord>("SELECT doc FROM certificates WHERE deleted = $deleted ORDER BY name COLLATE NOCASE", ("$deleted", deleted ? 1 : 0));
+    /// <summary>
+    /// One page of the names (live or soft-deleted, by name) with their latest version, skipping names without a
+    /// version and, unless <paramref name="includePending"/>, names whose latest version is not issued yet (no chain).
+    /// Filtered and paged in SQL: only the page's documents are read. <c>More</c>: whether names follow the page.
+    /// </summary>
+    public (IReadOnlyList<(CertificateRecord Certificate, VersionRecord Latest)> Page, bool More) ListLatest(bool deleted, bool includePending, int skip, int size)
+    {
+        using var command = Command(
+            """
+            SELECT c.doc, v.doc FROM certificates c
+            JOIN versions v ON v.name = c.name AND v.seq = (SELECT MAX(seq) FROM versions latest WHERE latest.name = c.name)
+            WHERE c.deleted = $deleted AND ($all = 1 OR json_extract(v.doc, '$.Chain') IS NOT NULL)
+            ORDER BY c.name COLLATE NOCASE
+            LIMIT $limit OFFSET $skip
+            """,
+            ("$deleted", deleted ? 1 : 0),
+            ("$all", includePending ? 1 : 0),
+            ("$limit", size + 1),
+            ("$skip", skip));
+        var page = new List<(CertificateRecord, VersionRecord)>();
+        using var reader = command.ExecuteReader();
+        var more = false;
+        while (reader.Read())
+        {
+            if (page.Count == size)
+            {
+                more = true;
+                break;
+            }
+
+            page.Add((Deserialize<CertificateRecord>(reader.GetString(0)), Deserialize<VersionRecord>(reader.GetString(1))));
+        }
+
+        return (page, more);
+    }
 
     public void PutCertificate(CertificateRecord record) =>
         Execute(
@@ -123,11 +156,17 @@ internal sealed class VaultTransaction
 
     private static string Serialize<T>(T record) => JsonSerializer.Serialize(record, VaultJson.Options);
 
+    /// <summary>A record from its stored document (as every read here does).</summary>
+    public static T Deserialize<T>(string doc) => JsonSerializer.Deserialize<T>(doc, VaultJson.Options)!;
+
+    /// <summary>A record from its stored document as UTF-8.</summary>
+    public static T Deserialize<T>(ReadOnlySpan<byte> utf8Doc) => JsonSerializer.Deserialize<T>(utf8Doc, VaultJson.Options)!;
+
     private T? QuerySingle<T>(string sql, params (string Name, object? Value)[] parameters)
         where T : class
     {
         using var command = Command(sql, parameters);
-        return command.ExecuteScalar() is string doc ? JsonSerializer.Deserialize<T>(doc, VaultJson.Options) : null;
+        return command.ExecuteScalar() is string doc ? Deserialize<T>(doc) : null;
     }
 
     private List<T> Query<T>(string sql, params (string Name, object? Value)[] parameters)
@@ -137,7 +176,7 @@ internal sealed class VaultTransaction
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            results.Add(JsonSerializer.Deserialize<T>(reader.GetString(0), VaultJson.Options)!);
+            results.Add(Deserialize<T>(reader.GetString(0)));
         }
 
         return results;
