@@ -112,6 +112,12 @@ namespace KvCertPending.Engine
                 // The readers stopped because the listing failed: that failure is the one to report.
             }
 
+            // A reader that failed for a reason of its own (not the cancellation the others saw) is the error to report.
+            if (readers.FirstOrDefault(r => r.IsFaulted && r.Exception?.InnerException is not OperationCanceledException) is { Exception.InnerException: { } readerError })
+            {
+                ExceptionDispatchInfo.Capture(readerError).Throw();
+            }
+
             if (listingError is not null)
             {
                 if (IsVaultError(listingError))

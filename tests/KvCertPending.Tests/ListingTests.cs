@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Azure.Security.KeyVault.Certificates;
+using KvCertPending.LocalVault;
 using KvCertPending.Tests.Infrastructure;
 
 namespace KvCertPending.Tests;
@@ -98,5 +99,26 @@ public sealed class ListingTests : IClassFixture<ModuleVault>
         Assert.Equal(pending, result.Output.Select(o => (string)o.Properties["Name"].Value));
         var said = Assert.Single(result.Verbose, v => v.Message.Contains("pending requests of", StringComparison.Ordinal));
         Assert.Contains(" 70 ", said.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OneFailingReadIsAnErrorAndTheOthersAreStillListedInNameOrder()
+    {
+        // Its own vault: 30 manual requests (two list pages); every read of part-07's pending object fails with a 500.
+        await using var own = new ModuleVault();
+        await own.InitializeAsync();
+        var names = Enumerable.Range(0, 30).Select(i => $"part-{i:D2}").ToList();
+        foreach (var name in names)
+        {
+            await own.Client.StartCreateCertificateAsync(name, new CertificatePolicy("Unknown", "CN=" + name) { KeyType = CertificateKeyType.Ec, KeyCurveName = CertificateKeyCurveName.P256 });
+        }
+
+        own.Harness.Server.InjectFault(new VaultFault(VaultFaultKind.InternalError) { Method = "GET", PathPrefix = "/certificates/part-07/pending" });
+        using var ps = own.OpenSession();
+        var result = ps.Run("Get-KvPendingCertificate -VaultUri $VaultUri");
+        Assert.Equal(names.Where(n => n != "part-07"), result.Output.Select(o => (string)o.Properties["Name"].Value));
+        var error = result.SingleError();
+        Assert.Equal("part-07", error.TargetObject);
+        Assert.EndsWith(",KvCertPending.Commands.GetKvPendingCertificateCommand", error.FullyQualifiedErrorId, StringComparison.Ordinal);
     }
 }
