@@ -29,7 +29,7 @@ internal static class Measure
 
     public static double Median(IReadOnlyList<double> values) => Percentile(values, 50);
 
-    public static string F(double value) => value.ToString(value >= 100 ? "0" : "0.0", CultureInfo.InvariantCulture);
+    public static string F(double value) => value.ToString(value >= 100 ? "0" : value >= 1 ? "0.0" : "0.000", CultureInfo.InvariantCulture);
 
     /// <summary>| what | measured | baseline | ratio | target | met |</summary>
     public static void Row(string what, double measured, double baseline, string unit, string target, bool met) =>

@@ -16,7 +16,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 // dotnet run -c Release --project bench/KvCertPending.Bench -- [import] [percall] [scan] [growth] [create] [throughput] [wait]
-//   [--calls 200] [--certificates 1000] [--pending 200] [--latency-ms 20] [--creates 60] [--sizes 100,500,1000,2000,5000] [--svg docs/scan-growth.svg]
+//   [--calls 1000] [--warmup 5000] [--certificates 1000] [--pending 200] [--latency-ms 20] [--creates 60] [--sizes 100,500,1000,2000,5000] [--svg docs/scan-growth.svg]
 // Prints markdown tables (measured, baseline, ratio, target) for docs/performance.md. Nothing here asserts a time.
 if (args.Length >= 2 && args[0] == "--child")
 {
@@ -34,7 +34,7 @@ if (all || options.Scenarios.Contains("import"))
 
 if (all || options.Scenarios.Contains("percall"))
 {
-    await PerCallAsync(options.Calls).ConfigureAwait(false);
+    await ModuleScenarios.PerCallAsync(options.Calls, options.Warmup).ConfigureAwait(false);
 }
 
 if (all || options.Scenarios.Contains("scan"))
@@ -120,7 +120,6 @@ static int ImportChild(string mode)
 }
 
 // 2. Per-call overhead and 3. the vault-wide scan: see ModuleScenarios.cs.
-static Task PerCallAsync(int calls) => ModuleScenarios.PerCallAsync(calls);
 
 static Task ScanAsync(int certificates, int pending, int latencyMs) => ModuleScenarios.ScanAsync(certificates, pending, latencyMs);
 
@@ -373,6 +372,9 @@ static Options ParseOptions(string[] args)
             case "--calls":
                 options.Calls = int.Parse(args[++i], CultureInfo.InvariantCulture);
                 break;
+            case "--warmup":
+                options.Warmup = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                break;
             case "--certificates":
                 options.Certificates = int.Parse(args[++i], CultureInfo.InvariantCulture);
                 break;
@@ -404,7 +406,9 @@ internal sealed class Options
 {
     public HashSet<string> Scenarios { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public int Calls { get; set; } = 200;
+    public int Calls { get; set; } = 1000;
+
+    public int Warmup { get; set; } = 5000;
 
     public int Certificates { get; set; } = 1000;
 

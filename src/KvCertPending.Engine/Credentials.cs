@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security;
 using System.Security.Cryptography;
@@ -16,6 +17,7 @@ namespace KvCertPending.Engine
     internal sealed class CredentialChoice : ICredentialChoice
     {
         private static readonly ConcurrentDictionary<KvCloudEnvironment, TokenCredential> DefaultChains = new();
+        private static readonly ConditionalWeakTable<SecureString, CredentialChoice> TokenCredentials = new();
 
         private CredentialChoice(TokenCredential credential, string key)
         {
@@ -48,7 +50,15 @@ namespace KvCertPending.Engine
         }
 
         /// <summary>A token the user already holds (-AccessToken).</summary>
-        public static CredentialChoice FromAccessToken(SecureString token)
+        /// <remarks>
+        /// A read-only SecureString cannot change, so one instance (the usual <c>$PSDefaultParameterValues</c> entry or
+        /// variable, passed to every command) is one credential: it is made once, not unprotected and hashed on every call.
+        /// A writable one is read afresh each time. The table holds nothing past the life of the caller's SecureString.
+        /// </remarks>
+        public static CredentialChoice FromAccessToken(SecureString token) =>
+            token.IsReadOnly() ? TokenCredentials.GetValue(token, ForToken) : ForToken(token);
+
+        private static CredentialChoice ForToken(SecureString token)
         {
             var plain = Unprotect(token);
             using var sha = SHA256.Create();

@@ -84,6 +84,40 @@ public sealed class ConnectTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AWritableAccessTokenIsReadAfreshOnEveryCallAReadOnlyOneIsKept()
+    {
+        // The module keeps the credential made from a read-only SecureString (it cannot change), not from a writable one:
+        // a caller who refreshes a token in place must have the new value used on the next call.
+        var token = await SignInVault.IssueTokenAsync(_harness);
+        using var ps = SignInVault.OpenWithoutToken(_harness);
+        var writable = new SecureString();
+        foreach (var c in "not-issued-here")
+        {
+            writable.AppendChar(c);
+        }
+
+        ps.SetVariable("writable", writable);
+        Assert.Equal(ErrorCategory.AuthenticationError, ps.Run("Get-KvPendingCertificate -VaultUri $VaultUri -Name x -AccessToken $writable").SingleError().CategoryInfo.Category);
+
+        writable.Clear();
+        foreach (var c in token)
+        {
+            writable.AppendChar(c);
+        }
+
+        var refreshed = ps.Run("Get-KvPendingCertificate -VaultUri $VaultUri -Name x -AccessToken $writable");
+        Assert.Equal("PendingCertificateNotFound,KvCertPending.Commands.GetKvPendingCertificateCommand", refreshed.SingleError().FullyQualifiedErrorId);
+
+        // A read-only token: the same instance signs every call in.
+        ps.SetVariable("kept", SignInVault.Secure(token));
+        for (var i = 0; i < 3; i++)
+        {
+            var kept = ps.Run("Get-KvPendingCertificate -VaultUri $VaultUri -Name x -AccessToken $kept");
+            Assert.Equal("PendingCertificateNotFound,KvCertPending.Commands.GetKvPendingCertificateCommand", kept.SingleError().FullyQualifiedErrorId);
+        }
+    }
+
+    [Fact]
     public async Task AnAccessTokenIsUsedForTheSessionAndNeverPrinted()
     {
         var token = await SignInVault.IssueTokenAsync(_harness);

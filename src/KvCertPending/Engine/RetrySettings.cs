@@ -45,6 +45,7 @@ namespace KvCertPending.Engine
         {
             RequestTimeout = requestTimeout;
             OperationTimeout = operationTimeout;
+            Key = requestTimeout.Ticks.ToString(CultureInfo.InvariantCulture) + "/" + operationTimeout.Ticks.ToString(CultureInfo.InvariantCulture);
         }
 
         public TimeSpan RequestTimeout { get; }
@@ -52,7 +53,7 @@ namespace KvCertPending.Engine
         public TimeSpan OperationTimeout { get; }
 
         /// <summary>Tells settings apart (for the client cache).</summary>
-        public string Key => RequestTimeout.Ticks.ToString(CultureInfo.InvariantCulture) + "/" + OperationTimeout.Ticks.ToString(CultureInfo.InvariantCulture);
+        public string Key { get; }
 
         /// <summary>The session's setting from the two variables' values (null or empty: the default).</summary>
         public static RetrySettings Resolve(object? requestTimeout, object? operationTimeout)
