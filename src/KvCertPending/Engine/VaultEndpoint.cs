@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
@@ -15,10 +14,6 @@ namespace KvCertPending.Engine
     internal sealed class VaultEndpoint
     {
         private static readonly Regex VaultNamePattern = new("\\A(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]\\z", RegexOptions.CultureInvariant | RegexOptions.Singleline);
-
-        /// <summary>The endpoints already worked out, by what the user wrote (every call of a loop names the same vault); bounded.</summary>
-        private static readonly ConcurrentDictionary<(string Text, KvCloudEnvironment? Environment), VaultEndpoint> Known = new();
-        private const int KnownLimit = 256;
 
         private VaultEndpoint(Uri vaultUri, KvCloudEnvironment environment, bool isAzureHost)
         {
@@ -57,40 +52,6 @@ namespace KvCertPending.Engine
 
         public static VaultEndpoint FromName(string vaultName, KvCloudEnvironment environment)
         {
-            if (vaultName is not null && Known.TryGetValue((vaultName, environment), out var known))
-            {
-                return known;
-            }
-
-            var endpoint = ParseName(vaultName!, environment);
-            return Remember((vaultName!, environment), endpoint);
-        }
-
-        public static VaultEndpoint FromUri(Uri vaultUri)
-        {
-            if (vaultUri is not null && Known.TryGetValue((vaultUri.OriginalString, null), out var known))
-            {
-                return known;
-            }
-
-            // Throws for a null or unusable URI, before anything is remembered.
-            var endpoint = ParseUri(vaultUri!);
-            return Remember((vaultUri!.OriginalString, null), endpoint);
-        }
-
-        private static VaultEndpoint Remember((string, KvCloudEnvironment?) key, VaultEndpoint endpoint)
-        {
-            if (Known.Count >= KnownLimit)
-            {
-                Known.Clear();
-            }
-
-            Known[key] = endpoint;
-            return endpoint;
-        }
-
-        private static VaultEndpoint ParseName(string vaultName, KvCloudEnvironment environment)
-        {
             if (vaultName is null || !VaultNamePattern.IsMatch(vaultName))
             {
                 throw new KvCertPendingException(
@@ -104,7 +65,7 @@ namespace KvCertPending.Engine
             return new VaultEndpoint(uri, environment, isAzureHost: true);
         }
 
-        private static VaultEndpoint ParseUri(Uri vaultUri)
+        public static VaultEndpoint FromUri(Uri vaultUri)
         {
             if (vaultUri is null || !vaultUri.IsAbsoluteUri || !string.Equals(vaultUri.Scheme, "https", StringComparison.OrdinalIgnoreCase)
                 || string.IsNullOrEmpty(vaultUri.Host) || (vaultUri.AbsolutePath.Length > 1 && vaultUri.AbsolutePath != "/"))
