@@ -210,16 +210,12 @@ namespace KvCertPending.Commands
     }
 
     /// <summary>
-    /// Actions posted by workers, written by the pipeline thread. The pipeline thread waits on a ManualResetEventSlim, the
-    /// wait that Task.Wait uses: a brief spin before blocking, so work that is done within microseconds of the wait (a
-    /// short request) is picked up without a kernel sleep and wake-up. Not a BlockingCollection: completing one wakes its
-    /// consumer through a cancelled token and a caught exception, once per call. Nothing to dispose: the event allocates
-    /// no kernel handle unless its WaitHandle is asked for, so a Set that races the end of the drain is harmless.
+    /// Actions posted by workers, written by the pipeline thread. A lock and Monitor.Wait rather than a BlockingCollection:
+    /// completing a BlockingCollection wakes its consumer through a cancelled token and a caught exception, once per call.
     /// </summary>
     internal sealed class PipelineQueue
     {
         private readonly Queue<Action<KvCmdlet>> _actions = new();
-        private readonly ManualResetEventSlim _signal = new(initialState: false);
         private bool _completed;
 
         public void Post(Action<KvCmdlet> action)
@@ -233,9 +229,8 @@ namespace KvCertPending.Commands
                 }
 
                 _actions.Enqueue(action);
+                Monitor.Pulse(_actions);
             }
-
-            _signal.Set();
         }
 
         public void Complete()
@@ -243,9 +238,8 @@ namespace KvCertPending.Commands
             lock (_actions)
             {
                 _completed = true;
+                Monitor.Pulse(_actions);
             }
-
-            _signal.Set();
         }
 
         /// <summary>Every posted action, in order, until <see cref="Complete"/>; blocks while there is none.</summary>
@@ -253,28 +247,20 @@ namespace KvCertPending.Commands
         {
             while (true)
             {
-                Action<KvCmdlet>? next = null;
+                Action<KvCmdlet> next;
                 lock (_actions)
                 {
-                    if (_actions.Count > 0)
+                    while (_actions.Count == 0 && !_completed)
                     {
-                        next = _actions.Dequeue();
+                        Monitor.Wait(_actions);
                     }
-                    else if (_completed)
+
+                    if (_actions.Count == 0)
                     {
                         yield break;
                     }
-                    else
-                    {
-                        // Reset only under the lock, with nothing queued: a Post or Complete after this point sets it again.
-                        _signal.Reset();
-                    }
-                }
 
-                if (next is null)
-                {
-                    _signal.Wait();
-                    continue;
+                    next = _actions.Dequeue();
                 }
 
                 yield return next;
