@@ -1,8 +1,11 @@
+using System.Globalization;
+
 namespace KvCertPending.LocalVault.Http;
 
 /// <summary>
 /// Outermost step: gives every response an <c>x-ms-request-id</c> (UUID), echoes <c>x-ms-client-request-id</c>,
-/// and turns any exception into a Key Vault-shaped error so no request can take the process down.
+/// dates it by the vault's clock, and turns any exception into a Key Vault-shaped error so no request can take the
+/// process down.
 /// </summary>
 internal static class RequestIdentity
 {
@@ -16,6 +19,7 @@ internal static class RequestIdentity
         }
 
         response.Headers["x-ms-keyvault-service-version"] = "1.9.0.0";
+        response.Headers.Date = HttpDate.Now();
         Task handled;
         try
         {
@@ -69,6 +73,31 @@ internal static class RequestIdentity
         bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
         return new Guid(bytes).ToString();
+    }
+
+    /// <summary>
+    /// The Date header, read from the clock for each request. Kestrel's own is refreshed by a one-second timer and lags
+    /// by up to two seconds, while clients date the vault's records by it (the module tells its own lost create from
+    /// an older request that way). The text is kept for the second it names, so most requests reuse it.
+    /// </summary>
+    private static class HttpDate
+    {
+        private static Stamp _last = new(0, string.Empty);
+
+        public static string Now()
+        {
+            var seconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            var last = Volatile.Read(ref _last);
+            if (last.Seconds != seconds)
+            {
+                last = new Stamp(seconds, DateTimeOffset.FromUnixTimeSeconds(seconds).ToString("r", CultureInfo.InvariantCulture));
+                Volatile.Write(ref _last, last);
+            }
+
+            return last.Text;
+        }
+
+        private sealed record Stamp(long Seconds, string Text);
     }
 
     private static void LogUnexpected(ILogger logger, string method, PathString path, Exception error) =>

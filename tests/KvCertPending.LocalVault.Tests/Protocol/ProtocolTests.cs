@@ -118,6 +118,24 @@ public sealed class ProtocolTests(VaultFixture fixture)
     }
 
     [Fact]
+    public async Task DateHeader_IsTheVaultsClockWhenItAnswers()
+    {
+        // Clients date the vault's own records by this header (the module tells its own lost create from an older
+        // request by it), so it must not lag: Kestrel's default is refreshed by a one-second timer and can lag by
+        // up to two seconds. Requests spread over more than a second meet every phase of such a timer.
+        var stopAt = DateTimeOffset.UtcNow.AddSeconds(1.5);
+        while (DateTimeOffset.UtcNow < stopAt)
+        {
+            var before = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            RawResponse response = await Vault.Raw.GetAsync("/certificates?maxresults=1");
+            var after = DateTimeOffset.UtcNow;
+            var date = DateTimeOffset.Parse(response.Header("Date")!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(date >= before && date <= after, $"Date {date:O} outside [{before:O}, {after:O}]");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task DoubleSlashAndTrailingSlash_Tolerated()
     {
         string name = Names.New("slash");

@@ -115,10 +115,12 @@ public sealed class LostAnswerTests : FaultTest
     [Fact]
     public async Task CreateWithTheSameSubjectAsAnOlderRequestIsNotMistakenForIt()
     {
-        // Same policy, but the request was made before this operation began (in the vault's clock): not ours.
+        // Same policy, but the request was made before this operation began (in the vault's clock): not ours. The
+        // module allows 2 s for the vault's clock resolution, and the vault's times are whole seconds (up to 1 s
+        // more); the rest of the wait is margin for a loaded machine, where an answer can take a while to be read.
         var name = NewName("older");
         var theirs = await CreateManualAsync(name, "CN=" + name);
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        await Task.Delay(TimeSpan.FromSeconds(4.5));
         Inject(VaultFaultKind.DropBeforeHandling, "POST", $"/certificates/{name}/create", count: 1);
 
         var error = Ps.Run($"New-KvCertificate -VaultUri $VaultUri -Name {name} -Subject 'CN={name}'").SingleError();
