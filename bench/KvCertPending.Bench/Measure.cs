@@ -33,8 +33,12 @@ internal static class Measure
 
     /// <summary>| what | measured | baseline | ratio | target | met |</summary>
     public static void Row(string what, double measured, double baseline, string unit, string target, bool met) =>
+        Row(what, measured, baseline, measured / baseline, unit, target, met);
+
+    /// <summary>A row whose ratio is not measured / baseline (e.g. the median of per-round ratios).</summary>
+    public static void Row(string what, double measured, double baseline, double ratio, string unit, string target, bool met) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {what} | {F(measured)} {unit} | {F(baseline)} {unit} | {measured / baseline:0.00}x | {target} | {(met ? "yes" : "NO")} |"));
+            $"| {what} | {F(measured)} {unit} | {F(baseline)} {unit} | {ratio:0.00}x | {target} | {(met ? "yes" : "NO")} |"));
 
     public static void Header(string title)
     {

@@ -15,8 +15,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-// dotnet run -c Release --project bench/KvCertPending.Bench -- [import] [percall] [scan] [growth] [create] [throughput] [wait]
-//   [--calls 1000] [--warmup 5000] [--certificates 1000] [--pending 200] [--latency-ms 20] [--creates 60] [--sizes 100,500,1000,2000,5000] [--svg docs/scan-growth.svg]
+// dotnet run -c Release --project bench/KvCertPending.Bench -- [import] [percall] [percall-alone --side module] [scan] [growth] [create] [throughput] [wait]
+//   [--calls 1000] [--warmup 5000] [--percall-latency-ms 2] [--certificates 1000] [--pending 200] [--latency-ms 20] [--creates 60] [--sizes 100,500,1000,2000,5000] [--svg docs/scan-growth.svg]
 // Prints markdown tables (measured, baseline, ratio, target) for docs/performance.md. Nothing here asserts a time.
 if (args.Length >= 2 && args[0] == "--child")
 {
@@ -34,7 +34,13 @@ if (all || options.Scenarios.Contains("import"))
 
 if (all || options.Scenarios.Contains("percall"))
 {
-    await PerCallAsync(options.Calls, options.Warmup).ConfigureAwait(false);
+    await PerCallAsync(options.Calls, options.Warmup, options.PerCallLatencyMs).ConfigureAwait(false);
+}
+
+if (options.Scenarios.Contains("percall-alone"))
+{
+    // Not part of "all": a profiling aid (one side, fresh process).
+    await ModuleScenarios.PerCallAloneAsync(options.Side, options.Calls).ConfigureAwait(false);
 }
 
 if (all || options.Scenarios.Contains("scan"))
@@ -120,7 +126,7 @@ static int ImportChild(string mode)
 }
 
 // 2. Per-call overhead and 3. the vault-wide scan: see ModuleScenarios.cs.
-static Task PerCallAsync(int calls, int warmup) => ModuleScenarios.PerCallAsync(calls, warmup);
+static Task PerCallAsync(int calls, int warmup, int latencyMs) => ModuleScenarios.PerCallAsync(calls, warmup, latencyMs);
 
 static Task ScanAsync(int certificates, int pending, int latencyMs) => ModuleScenarios.ScanAsync(certificates, pending, latencyMs);
 
@@ -376,6 +382,12 @@ static Options ParseOptions(string[] args)
             case "--warmup":
                 options.Warmup = int.Parse(args[++i], CultureInfo.InvariantCulture);
                 break;
+            case "--percall-latency-ms":
+                options.PerCallLatencyMs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                break;
+            case "--side":
+                options.Side = args[++i];
+                break;
             case "--certificates":
                 options.Certificates = int.Parse(args[++i], CultureInfo.InvariantCulture);
                 break;
@@ -410,6 +422,10 @@ internal sealed class Options
     public int Calls { get; set; } = 1000;
 
     public int Warmup { get; set; } = 5000;
+
+    public int PerCallLatencyMs { get; set; } = 2;
+
+    public string Side { get; set; } = "module";
 
     public int Certificates { get; set; } = 1000;
 
