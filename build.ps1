@@ -8,8 +8,9 @@
       Build    dotnet build KvCertPending.sln
                Assembles the importable module in out/KvCertPending (dll, dependencies, manifest stamped with the
                version from Directory.Build.props, format and type files, MAML help compiled from en-US/).
-      Test     dotnet test KvCertPending.sln, then, where Pester 5 is installed, Invoke-Pester tests/Pester
-               (each Pester file starts its own local vault with dotnet run).
+      Test     dotnet test KvCertPending.sln (xunit), then Invoke-Pester tests/Pester in this pwsh (Pester is restored
+               from NuGet by tools/Pester/Pester.csproj; each Pester file starts its own local vault). Needs pwsh:
+               dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
       Demo     dotnet run --project tools/KvCertPending.Demo
                Starts a local vault, imports the built module in a hosted PowerShell 7 and runs demo/demo.ps1.
       Package  Build, then dotnet pack build/KvCertPending.Package/KvCertPending.Package.csproj
@@ -26,7 +27,11 @@
 
 .EXAMPLE
     ./build.ps1 -Task Test
-    Builds the solution, runs the xunit tests, and the Pester tests where Pester 5 is installed.
+    Builds the solution, runs the xunit tests, then the Pester tests (PowerShell 7 only).
+
+.EXAMPLE
+    ./build.ps1 -Task Test -TestFilter 'FullyQualifiedName~HelpContent' -PesterPath tests/Pester/Get-KvPendingCertificate.Tests.ps1
+    Runs a part of each suite.
 
 .EXAMPLE
     ./build.ps1 -Task Clean, Package -Configuration Release
@@ -39,7 +44,16 @@ param(
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Debug'
+    [string] $Configuration = 'Debug',
+
+    # Test: only the xunit tests that match this dotnet test --filter expression (default: all).
+    [string] $TestFilter,
+
+    # Test: only these Pester files or folders (default: tests/Pester).
+    [string[]] $PesterPath,
+
+    # Test: only the Pester tests with one of these tags.
+    [string[]] $PesterTag
 )
 
 Set-StrictMode -Version 3.0
@@ -56,28 +70,44 @@ function Invoke-Dotnet {
     }
 }
 
+function Import-ProjectPester {
+    # Restores the Pester version pinned in tools/Pester/Pester.csproj from NuGet (never the Gallery) and imports exactly it.
+    $project = Join-Path $PSScriptRoot 'tools/Pester/Pester.csproj'
+    Invoke-Dotnet 'restore', $project, '--verbosity', 'quiet'
+    $version = ([xml](Get-Content -Raw $project)).Project.PropertyGroup.PesterVersion | Where-Object { $_ } | Select-Object -First 1
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else {
+        ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+    }
+    $manifest = Join-Path $packages "pester/$version/tools/Pester.psd1"
+    if (-not (Test-Path $manifest)) {
+        throw "Pester $version was restored but $manifest is missing."
+    }
+    Import-Module $manifest -Force -Global -PassThru
+}
+
 function Invoke-PesterTests {
-    # Runs tests/Pester against the built module when Pester 5 is available; says so when it is not.
+    # Runs tests/Pester (or -PesterPath) in this pwsh, against the built module; fails the task when a test fails.
     if ($PSVersionTable.PSEdition -ne 'Core') {
-        Write-Warning 'The Pester tests start the local vault with .NET APIs of PowerShell 7: run build.ps1 in pwsh to include them.'
-        return
+        throw 'The Pester tests need PowerShell 7: run "dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test".'
     }
 
-    $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version.Major -ge 5 } |
-        Sort-Object Version -Descending | Select-Object -First 1
-    if (-not $pester) {
-        Write-Warning 'Pester 5 is not installed: skipping tests/Pester (Install-Module Pester -MinimumVersion 5.0).'
-        return
-    }
-
-    Import-Module $pester -Force
+    $pester = Import-ProjectPester
+    Write-Host "> Invoke-Pester (Pester $($pester.Version), PowerShell $($PSVersionTable.PSVersion))" -ForegroundColor Cyan
     $config = New-PesterConfiguration
-    $config.Run.Path = Join-Path $PSScriptRoot 'tests/Pester'
+    $config.Run.Path = if ($PesterPath) { $PesterPath } else { Join-Path $PSScriptRoot 'tests/Pester' }
     $config.Run.PassThru = $true
+    $config.Run.Throw = $false
+    if ($PesterTag) { $config.Filter.Tag = $PesterTag }
     $config.Output.Verbosity = 'Detailed'
+    $config.TestResult.Enabled = $true
+    $config.TestResult.OutputFormat = 'NUnitXml'
+    $config.TestResult.OutputPath = Join-Path $PSScriptRoot "TestResults/Pester-$Configuration.xml"
+    $env:KVCERTPENDING_TEST_CONFIGURATION = $Configuration
     $result = Invoke-Pester -Configuration $config
-    if ($result.FailedCount -gt 0) {
-        throw "$($result.FailedCount) Pester test(s) failed."
+    Write-Host ("Pester summary: {0} passed, {1} failed, {2} skipped, {3} not run, {4} container(s) failed, in {5:n0} s." -f
+        $result.PassedCount, $result.FailedCount, $result.SkippedCount, $result.NotRunCount, $result.FailedContainersCount, $result.Duration.TotalSeconds)
+    if ($result.FailedCount -gt 0 -or $result.FailedContainersCount -gt 0 -or $result.TotalCount -eq 0) {
+        throw "Pester: $($result.FailedCount) test(s) and $($result.FailedContainersCount) container(s) failed, of $($result.TotalCount)."
     }
 }
 
@@ -87,7 +117,9 @@ foreach ($step in $Task) {
             Invoke-Dotnet 'build', $solution, '--configuration', $Configuration
         }
         'Test' {
-            Invoke-Dotnet 'test', $solution, '--configuration', $Configuration
+            $arguments = @('test', $solution, '--configuration', $Configuration)
+            if ($TestFilter) { $arguments += '--filter', $TestFilter }
+            Invoke-Dotnet $arguments
             Invoke-PesterTests
         }
         'Demo' {

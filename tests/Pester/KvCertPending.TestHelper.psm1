@@ -7,6 +7,7 @@
 Set-StrictMode -Version 3.0
 
 $script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+$script:Token = [System.Net.NetworkCredential]::new('', 'pester-token').SecurePassword
 
 if (-not ('KvCertPendingTests.PinnedHttp' -as [type])) {
     # A handler that trusts exactly one certificate (the vault's), as the module does: nothing is switched off.
@@ -42,13 +43,23 @@ function Get-KvTestRepositoryRoot {
     $script:RepositoryRoot
 }
 
+function Get-KvTestToken {
+    <# The bearer token the tests send (the local vault accepts any unless started with --require-issued-tokens). #>
+    $script:Token
+}
+
 function Start-KvTestVault {
     <# Starts a local vault on a free loopback port with its data in $DataDirectory; returns its URI and files. #>
     [CmdletBinding()]
-    param([Parameter(Mandatory)] [string] $DataDirectory)
+    param([Parameter(Mandatory)] [string] $DataDirectory, [string[]] $Arguments = @())
 
+    # The vault the solution build made (dotnet exec: no build step per test file); dotnet run where it was not built.
+    $configuration = if ($env:KVCERTPENDING_TEST_CONFIGURATION) { $env:KVCERTPENDING_TEST_CONFIGURATION } else { 'Debug' }
+    $project = Join-Path $script:RepositoryRoot 'src/KvCertPending.LocalVault'
+    $dll = Join-Path $project "bin/$configuration/net10.0/KvCertPending.LocalVault.dll"
     $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($argument in 'run', '--project', (Join-Path $script:RepositoryRoot 'src/KvCertPending.LocalVault'), '--', '--port', '0', '--data', $DataDirectory) {
+    $arguments = if (Test-Path $dll) { @('exec', $dll) } else { @('run', '--project', $project, '--') }
+    foreach ($argument in $arguments + @('--port', '0', '--data', $DataDirectory) + $Arguments) {
         $start.ArgumentList.Add($argument)
     }
     $start.RedirectStandardOutput = $true
@@ -72,6 +83,9 @@ function Start-KvTestVault {
             '^Local CA root \(PEM\):\s+(?<v>.+)$' { $ca = $Matches.v.Trim() }
         }
     }
+
+    # Keep draining what the vault writes later, so a full pipe never blocks it.
+    $null = $process.StandardOutput.BaseStream.CopyToAsync([System.IO.Stream]::Null)
 
     [pscustomobject]@{
         PSTypeName            = 'KvCertPendingTests.LocalVault'
@@ -99,8 +113,8 @@ function Initialize-KvTestSession {
     param([Parameter(Mandatory)] $Vault)
     Import-Module (Join-Path $script:RepositoryRoot 'out/KvCertPending/KvCertPending.psd1') -Force -Global
     $env:KVCERTPENDING_TRUSTED_CERTIFICATE = $Vault.TlsCertificatePemPath
-    # The local vault accepts any bearer token.
-    $global:PSDefaultParameterValues['*-Kv*:AccessToken'] = [System.Net.NetworkCredential]::new('', 'pester-token').SecurePassword
+    # The local vault accepts any bearer token. Tests rely on the default; the helpers here pass it explicitly.
+    $global:PSDefaultParameterValues['*-Kv*:AccessToken'] = $script:Token
 }
 
 function Invoke-KvTestVaultRequest {
@@ -166,12 +180,12 @@ function Wait-KvTestStatus {
     param([Parameter(Mandatory)] [string] $VaultUri, [Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Status)
     $deadline = [DateTime]::UtcNow.AddSeconds(30)
     do {
-        $pending = Get-KvPendingCertificate -VaultUri $VaultUri -Name $Name
+        $pending = Get-KvPendingCertificate -VaultUri $VaultUri -Name $Name -AccessToken $script:Token
         if ($pending.Status -eq $Status) { return $pending }
         Start-Sleep -Milliseconds 200
     } while ([DateTime]::UtcNow -lt $deadline)
     throw "$Name did not reach the status $Status (last: $($pending.Status))."
 }
 
-Export-ModuleMember -Function Get-KvTestRepositoryRoot, Start-KvTestVault, Stop-KvTestVault, Initialize-KvTestSession,
+Export-ModuleMember -Function Get-KvTestRepositoryRoot, Get-KvTestToken, Start-KvTestVault, Stop-KvTestVault, Initialize-KvTestSession,
     Invoke-KvTestVaultRequest, New-KvTestIssuer, New-KvTestSignedChain, ConvertTo-KvTestPem, Wait-KvTestStatus

@@ -15,7 +15,7 @@ namespace KvCertPending.Commands
     /// -VaultName/-VaultUri nor -AccessToken. Explicit parameters always win. A token is fetched once here, so a wrong
     /// secret or identity fails now rather than on the first certificate command; it is never written anywhere.
     /// </summary>
-    [Cmdlet(VerbsCommunications.Connect, "KvVault", DefaultParameterSetName = ByVaultUriSet)]
+    [Cmdlet(VerbsCommunications.Connect, "KvVault", DefaultParameterSetName = ByVaultSet)]
     [OutputType(typeof(KvConnection))]
     public sealed class ConnectKvVaultCommand : KvCmdlet
     {
@@ -73,8 +73,7 @@ namespace KvCertPending.Commands
         /// <inheritdoc />
         protected override void ProcessRecord() => ForItem(() =>
         {
-            var endpoint = ParameterSetName == ByVaultNameSet ? VaultEndpoint.FromName(VaultName, Environment)
-                : VaultUri is not null ? VaultEndpoint.FromUri(VaultUri) : null;
+            var endpoint = GivenEndpoint();
             var environment = endpoint?.Environment ?? Environment;
             var trust = ResolveTrust();
             var prompt = new SignInPrompt();

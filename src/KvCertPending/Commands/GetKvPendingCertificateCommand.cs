@@ -16,23 +16,21 @@ namespace KvCertPending.Commands
     /// Get-KvPendingCertificate: the pending request of one certificate (-Name, wildcards allowed), or of every
     /// certificate in the vault; optionally filtered by -RequestId, written to -CsrPath, or waited for with -Wait.
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "KvPendingCertificate", DefaultParameterSetName = ByVaultUriSet)]
+    [Cmdlet(VerbsCommon.Get, "KvPendingCertificate", DefaultParameterSetName = ByVaultSet)]
     [OutputType(typeof(KvPendingCertificate))]
     public sealed class GetKvPendingCertificateCommand : KvWaitingCmdlet
     {
         private readonly HashSet<string> _csrPathsWritten = new(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>The certificate name; wildcards select among the vault's certificates. Omit it for every pending request.</summary>
-        [Parameter(Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
-        [Parameter(Position = 1, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Position = 1, ParameterSetName = ByVaultSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(CertificateNameCompleter))]
         public string? Name { get; set; }
 
         /// <summary>Only the request with this id (the service's filter): another request under the same name is not found.</summary>
-        [Parameter(ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
-        [Parameter(ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ByVaultSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? RequestId { get; set; }
 

@@ -18,11 +18,13 @@ namespace KvCertPending.Commands
     /// </summary>
     public abstract class KvCmdlet : PSCmdlet, IDisposable
     {
-        /// <summary>Parameter set: the vault by name (public cloud unless -Environment).</summary>
-        protected const string ByVaultNameSet = nameof(VaultName);
-
-        /// <summary>Parameter set: the vault by URI (also how pipeline objects bind).</summary>
-        protected const string ByVaultUriSet = nameof(VaultUri);
+        /// <summary>
+        /// Parameter set: the vault by -VaultUri, by -VaultName (public cloud unless -Environment), or neither (the vault
+        /// of Connect-KvVault). One set, so that plain objects ({VaultName, Name} rows of a CSV file as well as
+        /// {VaultUri, Name}) bind by property name: with a set per parameter PowerShell binds piped objects to the
+        /// default set only and drops the other one's property. When both are given, -VaultUri is used.
+        /// </summary>
+        protected const string ByVaultSet = "Vault";
 
         /// <summary>Parameter set: a KvPendingCertificate from the pipeline.</summary>
         protected const string ByInputObjectSet = "InputObject";
@@ -33,18 +35,18 @@ namespace KvCertPending.Commands
         private PendingWaiter? _waiter;
 
         /// <summary>The vault's name, e.g. contoso-kv (https://contoso-kv.vault.azure.net/).</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByVaultNameSet)]
+        [Parameter(Position = 0, ParameterSetName = ByVaultSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [Alias("Vault")]
         public string VaultName { get; set; } = string.Empty;
 
         /// <summary>The cloud that -VaultName is in.</summary>
-        [Parameter(ParameterSetName = ByVaultNameSet)]
+        [Parameter(ParameterSetName = ByVaultSet)]
         public KvCloudEnvironment Environment { get; set; } = KvCloudEnvironment.AzureCloud;
 
         /// <summary>The vault's URI, e.g. https://contoso-kv.vault.azure.net/ or https://localhost:8443/.</summary>
         /// <remarks>Optional: without -VaultUri and -VaultName the vault of Connect-KvVault is used (else the error VaultNotSpecified).</remarks>
-        [Parameter(ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ByVaultSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
         public Uri? VaultUri { get; set; }
 
@@ -66,15 +68,19 @@ namespace KvCertPending.Commands
             GC.SuppressFinalize(this);
         }
 
-        /// <summary>The session for the vault this record names: -VaultName, -VaultUri or the piped object's VaultUri.</summary>
+        /// <summary>The vault -VaultUri or -VaultName names (-VaultUri wins), or null when neither is given.</summary>
+        internal VaultEndpoint? GivenEndpoint() =>
+            VaultUri is not null ? VaultEndpoint.FromUri(VaultUri)
+            : VaultName.Length > 0 ? VaultEndpoint.FromName(VaultName, Environment)
+            : null;
+
+        /// <summary>The session for the vault this record names: -VaultUri, -VaultName, the piped object's VaultUri, or Connect-KvVault's.</summary>
         internal IVaultSession Session(KvPendingCertificate? inputObject = null)
         {
             var defaults = SessionDefaults.Current;
             VaultEndpoint endpoint = ParameterSetName switch
             {
-                ByVaultNameSet => VaultEndpoint.FromName(VaultName, Environment),
-                ByVaultUriSet when VaultUri is not null => VaultEndpoint.FromUri(VaultUri),
-                ByVaultUriSet => defaults?.Endpoint ?? throw new KvCertPendingException(
+                ByVaultSet => GivenEndpoint() ?? defaults?.Endpoint ?? throw new KvCertPendingException(
                     "VaultNotSpecified", ErrorCategory.InvalidArgument, Strings.VaultNotSpecified, null),
                 ByInputObjectSet => VaultEndpoint.FromUri((inputObject ?? throw new PSArgumentNullException("InputObject")).VaultUri),
                 _ => throw new PSInvalidOperationException("Unknown parameter set " + ParameterSetName),

@@ -12,10 +12,7 @@ namespace KvCertPending.Commands
     public abstract class KvItemCmdlet : KvCmdlet
     {
         /// <summary>The certificate name.</summary>
-        // Not mandatory in the VaultName set: a second set with a mandatory pipeline parameter makes PowerShell
-        // fail to bind piped {VaultUri, Name} objects to the default VaultUri set. A missing name is refused at run time.
-        [Parameter(Position = 1, ParameterSetName = ByVaultNameSet, ValueFromPipelineByPropertyName = true)]
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultUriSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(CertificateNameCompleter))]
         public string Name { get; set; } = string.Empty;

@@ -19,7 +19,7 @@ namespace KvCertPending.Commands
     /// the leaf's public key is checked against the request's CSR, the chain is put leaf first, and a leaf outside its
     /// validity is warned about. Emits the completed certificate.
     /// </summary>
-    [Cmdlet(VerbsData.Merge, "KvCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultUriSet)]
+    [Cmdlet(VerbsData.Merge, "KvCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultSet)]
     [OutputType(typeof(KvCertificate))]
     public sealed class MergeKvCertificateCommand : KvItemCmdlet
     {
@@ -38,8 +38,7 @@ namespace KvCertPending.Commands
         public string[]? LiteralPath { get; set; }
 
         /// <summary>The signed chain as certificate objects (Get-PfxCertificate, the cert: drive); can be piped.</summary>
-        [Parameter(ParameterSetName = ByVaultNameSet, ValueFromPipeline = true)]
-        [Parameter(ParameterSetName = ByVaultUriSet, ValueFromPipeline = true)]
+        [Parameter(ParameterSetName = ByVaultSet, ValueFromPipeline = true)]
         [Parameter(ParameterSetName = ByInputObjectSet)]
         [ValidateNotNullOrEmpty]
         public X509Certificate2[]? Certificate { get; set; }

@@ -16,7 +16,7 @@ namespace KvCertPending.Commands
     /// New-KvCertificate: starts a certificate request (Key Vault's create) and emits the pending object. The policy
     /// comes from parameters, or whole from -Policy / -PolicyPath in Key Vault's REST shape.
     /// </summary>
-    [Cmdlet(VerbsCommon.New, "KvCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultUriSet)]
+    [Cmdlet(VerbsCommon.New, "KvCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultSet)]
     [OutputType(typeof(KvPendingCertificate))]
     public sealed class NewKvCertificateCommand : KvWaitingCmdlet
     {
@@ -35,12 +35,12 @@ namespace KvCertPending.Commands
         public string Name { get; set; } = string.Empty;
 
         /// <summary>The subject, e.g. "CN=www.contoso.com".</summary>
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? Subject { get; set; }
 
         /// <summary>DNS names for the subject alternative name extension.</summary>
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string[] DnsName { get; set; } = Array.Empty<string>();
 
@@ -55,13 +55,13 @@ namespace KvCertPending.Commands
         public string[] UserPrincipalName { get; set; } = Array.Empty<string>();
 
         /// <summary>Self (self-signed), Unknown (manual: merge the signed certificate later; the default) or an issuer object's name.</summary>
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(IssuerNameCompleter))]
         public string IssuerName { get; set; } = "Unknown";
 
         /// <summary>The certificate type the issuer provider is asked for, e.g. OV-SSL or EV-SSL.</summary>
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? CertificateType { get; set; }
 

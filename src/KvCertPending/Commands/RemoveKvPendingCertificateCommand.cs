@@ -8,7 +8,7 @@ namespace KvCertPending.Commands
     /// Remove-KvPendingCertificate: deletes the pending object (the request at the provider is not necessarily
     /// cancelled). High impact: asks first unless -Force or -Confirm:$false. -PassThru emits the removed object.
     /// </summary>
-    [Cmdlet(VerbsCommon.Remove, "KvPendingCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByVaultUriSet)]
+    [Cmdlet(VerbsCommon.Remove, "KvPendingCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByVaultSet)]
     [OutputType(typeof(KvPendingCertificate))]
     public sealed class RemoveKvPendingCertificateCommand : KvItemCmdlet
     {

@@ -9,7 +9,7 @@ namespace KvCertPending.Commands
     /// Stop-KvPendingCertificate: asks the issuer to cancel an in-progress request and emits the new state
     /// (CancellationRequested true; with -Wait, the final state the issuer leaves it in).
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Stop, "KvPendingCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultUriSet)]
+    [Cmdlet(VerbsLifecycle.Stop, "KvPendingCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByVaultSet)]
     [OutputType(typeof(KvPendingCertificate))]
     public sealed class StopKvPendingCertificateCommand : KvWaitingItemCmdlet
     {
