@@ -12,7 +12,9 @@ namespace KvCertPending.Commands
     public abstract class KvItemCmdlet : KvCmdlet
     {
         /// <summary>The certificate name.</summary>
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByVaultSet, ValueFromPipelineByPropertyName = true)]
+        // Not mandatory: a missing name is the module's error CertificateNameMissing at run time, the same in a console,
+        // a runbook (-NonInteractive) and a host that cannot prompt, rather than a prompt or the host's NotSupported.
+        [Parameter(Position = 1, ParameterSetName = ByVaultSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(CertificateNameCompleter))]
         public string Name { get; set; } = string.Empty;
