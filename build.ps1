@@ -11,8 +11,8 @@
       Test     dotnet test KvCertPending.sln (xunit), then Invoke-Pester tests/Pester in this pwsh (Pester is restored
                from NuGet by tools/Pester/Pester.csproj; each Pester file starts its own local vault). Needs pwsh:
                dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
-      Demo     dotnet run --project tools/KvCertPending.Demo
-               Starts a local vault, imports the built module in a hosted PowerShell 7 and runs demo/demo.ps1.
+      Demo     Build, then demo/demo.ps1 -NoBuild in this pwsh: starts a local vault, imports the built module and runs
+               the demo against it (the README's demo command, dotnet pwsh demo/demo.ps1, does the same).
       Package  Build, then dotnet pack build/KvCertPending.Package/KvCertPending.Package.csproj
                Writes the PowerShell Gallery-shaped artifacts/KvCertPending.<version>.nupkg.
       Clean    dotnet clean KvCertPending.sln and remove out/ and artifacts/.
@@ -123,7 +123,9 @@ foreach ($step in $Task) {
             Invoke-PesterTests
         }
         'Demo' {
-            Invoke-Dotnet 'run', '--project', (Join-Path $PSScriptRoot 'tools/KvCertPending.Demo'), '--configuration', $Configuration
+            Invoke-Dotnet 'build', $solution, '--configuration', $Configuration
+            $env:KVCERTPENDING_TEST_CONFIGURATION = $Configuration
+            & (Join-Path $PSScriptRoot 'demo/demo.ps1') -NoBuild
         }
         'Package' {
             Invoke-Dotnet 'build', $solution, '--configuration', $Configuration

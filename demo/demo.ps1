@@ -4,26 +4,68 @@
     KvCertPending demo: the pending-certificate lifecycle of Azure Key Vault, driven from PowerShell.
 
 .DESCRIPTION
-    Run by `dotnet run --project tools/KvCertPending.Demo`, which starts a local vault, imports the built module into
-    a hosted PowerShell 7 engine, sets $VaultUri, $KvCertPendingTrustedCertificate and an -AccessToken default, and
-    creates two issuer objects in the vault: demo-digicert (issues after ~2 s) and demo-slowca (issues after 60 s,
-    honours cancellation).
+    Run it in PowerShell 7 from the repository (a fresh clone needs only the .NET SDK):
 
-    To run it in pwsh against a local vault started by hand:
+        dotnet tool restore; dotnet pwsh demo/demo.ps1
+
+    Alone, it builds the solution, starts a local vault (tools/KvLocalVault.psm1) with two issuer objects,
+    demo-digicert (issues after ~2 s) and demo-slowca (issues after 60 s, honours cancellation), imports the built
+    module, trusts exactly the vault's TLS certificate, runs the steps below against it, and stops the vault.
+
+    Against a vault you started yourself, set $VaultUri, $KvCertPendingTrustedCertificate and an -AccessToken default
+    first and import the module; the script then uses them (the two issuers must exist in that vault too):
         Import-Module ./out/KvCertPending
         $VaultUri = 'https://localhost:8443/'
         $KvCertPendingTrustedCertificate = '<data folder>/tls-certificate.pem'     # the vault's TLS certificate
         $PSDefaultParameterValues['*-Kv*:AccessToken'] = ConvertTo-SecureString 'any' -AsPlainText -Force
         ./demo/demo.ps1
-    (the two issuers must exist in that vault too).
+    The xunit tests run it that way in a hosted PowerShell engine (tests/KvCertPending.Tests/DemoScriptTests.cs).
 
     Only core cmdlets, the module's cmdlets and .NET are used, so the script runs in the hosted engine as in pwsh.
+
+.PARAMETER DataDirectory
+    Alone: keep the local vault's state in this folder (default: a temporary folder, deleted at the end).
+
+.PARAMETER NoBuild
+    Alone: use the module and vault already built (dotnet build KvCertPending.sln) instead of building first.
 #>
 [CmdletBinding()]
-param()
+param(
+    [string] $DataDirectory,
+    [switch] $NoBuild
+)
 
 $ErrorActionPreference = 'Stop'
-if (-not $VaultUri) { throw 'Set $VaultUri to the vault (e.g. https://localhost:8443/) first.' }
+if (-not $VaultUri) {
+    # Alone: build, start a local vault with the demo's issuers, and run this same script against it.
+    $root = Split-Path $PSScriptRoot -Parent
+    if (-not $NoBuild) {
+        "Building the module and the local vault (dotnet build KvCertPending.sln) ..."
+        & dotnet build (Join-Path $root 'KvCertPending.sln') --nologo --verbosity quiet | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw "dotnet build failed with exit code $LASTEXITCODE (run it by hand to see why)." }
+    }
+    Import-Module (Join-Path $root 'tools/KvLocalVault.psm1')
+    $temporary = -not $DataDirectory
+    if ($temporary) { $DataDirectory = [IO.Directory]::CreateTempSubdirectory('kvcertpending-demo-').FullName }
+    $vault = Start-KvLocalVault -DataDirectory $DataDirectory
+    try {
+        Set-KvLocalVaultIssuer -Vault $vault -Name demo-digicert -Provider DigiCert -DelaySeconds 2
+        Set-KvLocalVaultIssuer -Vault $vault -Name demo-slowca -Provider GlobalSign -DelaySeconds 60
+        "Local vault: $($vault.VaultUri) (TLS certificate: $($vault.TlsCertificatePemPath))"
+        $VaultUri = $vault.VaultUri
+        $KvCertPendingTrustedCertificate = $vault.TlsCertificatePemPath
+        $PSDefaultParameterValues = $PSDefaultParameterValues.Clone()
+        $PSDefaultParameterValues['*-Kv*:AccessToken'] = ConvertTo-SecureString 'demo-token' -AsPlainText -Force
+        Import-Module (Join-Path $root 'out/KvCertPending/KvCertPending.psd1')
+        & $PSCommandPath
+    }
+    finally {
+        Stop-KvLocalVault -Vault $vault
+        if ($temporary) { Remove-Item -LiteralPath $DataDirectory -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+    return
+}
+
 $work = if ($DemoDirectory) { $DemoDirectory } else { [IO.Directory]::CreateTempSubdirectory('kvcertpending-demo-').FullName }
 
 # Shows an object through the module's list view where Format-List exists (pwsh), else through the table view.
