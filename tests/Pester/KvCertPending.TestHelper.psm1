@@ -270,7 +270,7 @@ function Get-KvTestWhatIf {
     }
     try {
         # The transcript writes each host line whole (no console wrapping).
-        @(Get-Content -Path $path | Where-Object { $_ -like 'What if: *' })
+        , [string[]]@(Get-Content -Path $path | Where-Object { $_ -like 'What if: *' })
     }
     finally {
         Remove-Item -Path $path -ErrorAction Ignore
