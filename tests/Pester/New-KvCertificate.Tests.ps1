@@ -78,9 +78,10 @@ Describe 'New-KvCertificate' {
         $first = New-KvCertificate -VaultUri $VaultUri -Name 'new-conflict' -Subject 'CN=conflict' -IssuerName 'pester-slow'
 
         $failure = { New-KvCertificate -VaultUri $VaultUri -Name 'new-conflict' -Subject 'CN=conflict' -IssuerName Unknown -ErrorAction Stop } |
-            Should -Throw -ErrorId 'PendingCertificateInProgress*' -PassThru
+            Should -Throw -ErrorId 'PendingCertificateInProgress,*' -PassThru
         $failure.CategoryInfo.Category | Should -Be 'ResourceExists'
-        $failure.TargetObject | Should -Not -BeNullOrEmpty
+        $failure.TargetObject | Should -Be 'new-conflict'
+        $failure.Exception.Status | Should -Be 409
         (Get-KvPendingCertificate -VaultUri $VaultUri -Name 'new-conflict').RequestId | Should -Be $first.RequestId
     }
 
@@ -93,12 +94,72 @@ Describe 'New-KvCertificate' {
         $again.RequestId | Should -Not -Be $failed.RequestId
     }
 
-    It 'rejects an invalid certificate name <Name> before calling the vault' -ForEach @(
+    It 'rejects the invalid certificate name <Name> with CertificateNameInvalid before calling the vault' -ForEach @(
         @{ Name = 'has space' }
         @{ Name = 'under_score' }
         @{ Name = ('x' * 128) }
     ) {
-        { New-KvCertificate -VaultUri $VaultUri -Name $Name -Subject 'CN=x' -IssuerName Unknown -ErrorAction Stop } | Should -Throw
+        $failure = { New-KvCertificate -VaultUri $VaultUri -Name $Name -Subject 'CN=x' -IssuerName Unknown -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CertificateNameInvalid,*' -PassThru
+        $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failure.TargetObject | Should -Be $Name
+    }
+
+    It 'creates nothing with -WhatIf and says what it would create' {
+        $lines = Get-KvTestWhatIf { New-KvCertificate -VaultUri $VaultUri -Name 'new-whatif' -Subject 'CN=whatif' -IssuerName 'pester-slow' -WhatIf }
+        $lines | Should -HaveCount 1
+        $lines[0] | Should -BeLike "What if: *pester-slow* on target ""'new-whatif' in $VaultUri""."
+        { Get-KvPendingCertificate -VaultUri $VaultUri -Name 'new-whatif' -ErrorAction Stop } | Should -Throw -ErrorId 'PendingCertificateNotFound,*'
+    }
+
+    It 'creates with -Confirm:$false, with the SAN names and tags asked for' {
+        $pending = New-KvCertificate -VaultUri $VaultUri -Name 'new-confirm' -Subject 'CN=confirm.contoso.com' -DnsName 'confirm.contoso.com', 'www.confirm.contoso.com' -Tag @{ team = 'pester' } -Confirm:$false
+        $pending.Status | Should -BeExactly 'inProgress'
+        $policy = Invoke-KvTestVaultRequest -Vault $vault -Method Get -Path 'certificates/new-confirm/policy?api-version=7.5'
+        $policy.x509_props.sans.dns_names | Should -Be @('confirm.contoso.com', 'www.confirm.contoso.com')
+        $bundle = Invoke-KvTestVaultRequest -Vault $vault -Method Get -Path 'certificates/new-confirm?api-version=7.5'
+        $bundle.tags.team | Should -Be 'pester'
+    }
+
+    It 'refuses an issuer object that does not exist with CertificateIssuerNotFound' {
+        $failure = { New-KvCertificate -VaultUri $VaultUri -Name 'new-no-issuer' -Subject 'CN=x' -IssuerName 'pester-missing' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CertificateIssuerNotFound,*' -PassThru
+        $failure.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failure.TargetObject | Should -Be 'new-no-issuer'
+        $failure.Exception.Status | Should -Be 404
+        { Get-KvPendingCertificate -VaultUri $VaultUri -Name 'new-no-issuer' -ErrorAction Stop } | Should -Throw -ErrorId 'PendingCertificateNotFound,*'
+    }
+
+    It 'refuses a policy from two sources with PolicySourceConflict (<Case>)' -ForEach @(
+        @{ Case = '-Policy and -PolicyPath'; Parameters = @{ Policy = @{ x509_props = @{ subject = 'CN=a' } }; PolicyPath = 'policy.json' } }
+        @{ Case = '-Policy and -Subject'; Parameters = @{ Policy = @{ x509_props = @{ subject = 'CN=a' } }; Subject = 'CN=b' } }
+    ) {
+        $failure = { New-KvCertificate -VaultUri $VaultUri -Name 'new-conflicting-policy' @Parameters -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PolicySourceConflict,*' -PassThru
+        $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failure.TargetObject | Should -Be 'new-conflicting-policy'
+    }
+
+    It 'refuses a -PolicyPath that does not exist with PolicyFileUnreadable (ObjectNotFound)' {
+        $failure = { New-KvCertificate -VaultUri $VaultUri -Name 'new-no-policy' -PolicyPath (Join-Path $TestDrive 'missing.json') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PolicyFileUnreadable,*' -PassThru
+        $failure.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'refuses a policy without subject or SAN with CertificatePolicyInvalid' {
+        $failure = { New-KvCertificate -VaultUri $VaultUri -Name 'new-no-subject' -IssuerName Unknown -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CertificatePolicyInvalid,*' -PassThru
+        $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
+
+    It 'takes a whole policy object with -Policy' {
+        $pending = New-KvCertificate -VaultUri $VaultUri -Name 'new-policy-object' -Policy @{
+            key_props = @{ kty = 'EC'; crv = 'P-256' }; x509_props = @{ subject = 'CN=policy-object' }; issuer = @{ name = 'Unknown' }
+        }
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::LoadSigningRequestPem(
+            $pending.CsrPem, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
+        $request.SubjectName.Name | Should -Be 'CN=policy-object'
+        $request.PublicKey.Oid.Value | Should -Be '1.2.840.10045.2.1'
     }
 
     It 'emits an object that pipes into Get-KvPendingCertificate' {
