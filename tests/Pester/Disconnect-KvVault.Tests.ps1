@@ -5,7 +5,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'KvCertPending.TestHelper.psm1') -Force
     $vault = Start-KvTestVault -DataDirectory (Join-Path $TestDrive 'vault')
-    Initialize-KvTestSession -Vault $vault
+    Initialize-KvTestSession -Vault $vault -Connect
     $VaultUri = $vault.VaultUri
 }
 
@@ -16,12 +16,21 @@ AfterAll {
 Describe 'Disconnect-KvVault' {
     It 'forgets the connection: a cmdlet without a vault writes VaultNotSpecified' {
         Connect-KvVault -VaultUri $VaultUri | Out-Null
+        @(Get-KvPendingCertificate) | Should -HaveCount 0
         Disconnect-KvVault | Should -BeNullOrEmpty
-        { Get-KvPendingCertificate -ErrorAction Stop } | Should -Throw -ErrorId 'VaultNotSpecified*'
+        $failure = { Get-KvPendingCertificate -ErrorAction Stop } | Should -Throw -ErrorId 'VaultNotSpecified,*' -PassThru
+        $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
     }
 
     It 'leaves explicit parameters working' {
         Disconnect-KvVault
-        @(Get-KvPendingCertificate -VaultUri $VaultUri) | Should -HaveCount 0
+        New-KvCertificate -VaultUri $VaultUri -Name 'disconnect-web' -Subject 'CN=disconnect-web' | Out-Null
+        (Get-KvPendingCertificate -VaultUri $VaultUri).Name | Should -Be 'disconnect-web'
+    }
+
+    It 'says when there was nothing to forget, and does not fail' {
+        Disconnect-KvVault
+        $verbose = Disconnect-KvVault -Verbose 4>&1
+        "$verbose" | Should -Match 'Not connected'
     }
 }
