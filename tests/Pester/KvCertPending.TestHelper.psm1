@@ -1,7 +1,7 @@
 <#
-    Shared helper for the Pester tests: starts a local vault (dotnet run --project src/KvCertPending.LocalVault) in a
-    test's $TestDrive, imports the built module from out/KvCertPending, trusts exactly the vault's TLS certificate, and
-    talks to the vault's management endpoints (issuer simulations, the local CA) for test setup.
+    Shared helper for the Pester tests: starts a local vault in a test's $TestDrive (through tools/KvLocalVault.psm1,
+    which the demo uses too), imports the built module from out/KvCertPending, trusts exactly the vault's TLS
+    certificate, and talks to the vault's management endpoints (issuer simulations, the local CA) for test setup.
 #>
 #Requires -Version 7.2
 Set-StrictMode -Version 3.0
@@ -9,35 +9,7 @@ Set-StrictMode -Version 3.0
 $script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $script:Token = [System.Net.NetworkCredential]::new('', 'pester-token').SecurePassword
 
-if (-not ('KvCertPendingTests.PinnedHttp' -as [type])) {
-    # A handler that trusts exactly one certificate (the vault's), as the module does: nothing is switched off.
-    Add-Type -TypeDefinition @'
-using System;
-using System.IO;
-using System.Linq;
-using System.Net.Http;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
-
-namespace KvCertPendingTests
-{
-    public static class PinnedHttp
-    {
-        public static HttpClient Create(string pemPath)
-        {
-            byte[] pinned = X509Certificate2.CreateFromPem(File.ReadAllText(pemPath)).RawData;
-            var handler = new HttpClientHandler
-            {
-                ServerCertificateCustomValidationCallback = (message, certificate, chain, errors) =>
-                    errors == SslPolicyErrors.None ||
-                    (errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate != null && certificate.RawData.SequenceEqual(pinned)),
-            };
-            return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
-        }
-    }
-}
-'@
-}
+Import-Module (Join-Path $script:RepositoryRoot 'tools/KvLocalVault.psm1') -Force
 
 function Get-KvTestRepositoryRoot {
     $script:RepositoryRoot
@@ -53,49 +25,7 @@ function Start-KvTestVault {
     [CmdletBinding()]
     param([Parameter(Mandatory)] [string] $DataDirectory, [string[]] $Arguments = @())
 
-    # The vault the solution build made (dotnet exec: no build step per test file); dotnet run where it was not built.
-    $configuration = if ($env:KVCERTPENDING_TEST_CONFIGURATION) { $env:KVCERTPENDING_TEST_CONFIGURATION } else { 'Debug' }
-    $project = Join-Path $script:RepositoryRoot 'src/KvCertPending.LocalVault'
-    $dll = Join-Path $project "bin/$configuration/net10.0/KvCertPending.LocalVault.dll"
-    $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    # (Not $arguments: PowerShell names are case-insensitive, that would overwrite the parameter $Arguments.)
-    $launch = if (Test-Path $dll) { @('exec', $dll) } else { @('run', '--project', $project, '--') }
-    foreach ($argument in $launch + @('--port', '0', '--data', $DataDirectory) + $Arguments) {
-        $start.ArgumentList.Add($argument)
-    }
-    $start.RedirectStandardOutput = $true
-    $start.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::Start($start)
-
-    $uri = $null
-    $tls = $null
-    $ca = $null
-    $deadline = [DateTime]::UtcNow.AddMinutes(3)
-    while (-not ($uri -and $tls -and $ca)) {
-        if ([DateTime]::UtcNow -gt $deadline -or $process.HasExited) {
-            if (-not $process.HasExited) { $process.Kill($true) }
-            throw "The local vault did not start (exit code: $(if ($process.HasExited) { $process.ExitCode } else { 'timeout' }))."
-        }
-        $line = $process.StandardOutput.ReadLine()
-        if ($null -eq $line) { continue }
-        switch -Regex ($line) {
-            '^Local vault listening on (?<v>\S+)' { $uri = $Matches.v }
-            '^TLS certificate \(PEM\):\s+(?<v>.+)$' { $tls = $Matches.v.Trim() }
-            '^Local CA root \(PEM\):\s+(?<v>.+)$' { $ca = $Matches.v.Trim() }
-        }
-    }
-
-    # Keep draining what the vault writes later, so a full pipe never blocks it.
-    $null = $process.StandardOutput.BaseStream.CopyToAsync([System.IO.Stream]::Null)
-
-    [pscustomobject]@{
-        PSTypeName            = 'KvCertPendingTests.LocalVault'
-        VaultUri              = $uri
-        TlsCertificatePemPath = $tls
-        CaCertificatePemPath  = $ca
-        Process               = $process
-        Http                  = [KvCertPendingTests.PinnedHttp]::Create($tls)
-    }
+    Start-KvLocalVault -DataDirectory $DataDirectory -Arguments $Arguments
 }
 
 function Stop-KvTestVault {
@@ -105,12 +35,7 @@ function Stop-KvTestVault {
         # The connection is process-wide: the next test file must not inherit a vault that is gone.
         Disconnect-KvVault
     }
-    $Vault.Http.Dispose()
-    if (-not $Vault.Process.HasExited) {
-        $Vault.Process.Kill($true)
-        $Vault.Process.WaitForExit(10000) | Out-Null
-    }
-    $Vault.Process.Dispose()
+    Stop-KvLocalVault -Vault $Vault
 }
 
 function Initialize-KvTestSession {
@@ -142,17 +67,7 @@ function Invoke-KvTestVaultRequest {
         [Parameter(Mandatory)] [string] $Path,
         $Body
     )
-    $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::new($Method.ToUpperInvariant()), [Uri]::new([Uri]$Vault.VaultUri, $Path))
-    $request.Headers.Authorization = [System.Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', 'pester-token')
-    if ($null -ne $Body) {
-        $request.Content = [System.Net.Http.StringContent]::new(($Body | ConvertTo-Json -Depth 10), [System.Text.Encoding]::UTF8, 'application/json')
-    }
-    $response = $Vault.Http.SendAsync($request).GetAwaiter().GetResult()
-    $text = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
-    if (-not $response.IsSuccessStatusCode) {
-        throw "$Method $Path answered $([int]$response.StatusCode): $text"
-    }
-    if ($text) { $text | ConvertFrom-Json }
+    Invoke-KvLocalVaultRequest -Vault $Vault -Method $Method -Path $Path -Body $Body -Token 'pester-token'
 }
 
 function New-KvTestIssuer {
@@ -165,14 +80,7 @@ function New-KvTestIssuer {
         [ValidateSet('issue', 'fail', 'reject')] [string] $Outcome = 'issue',
         [bool] $HonourCancellation = $true
     )
-    Invoke-KvTestVaultRequest -Vault $Vault -Method Put -Path "certificates/issuers/$($Name)?api-version=7.5" -Body @{
-        provider    = $Provider
-        credentials = @{ account_id = 'pester'; pwd = 'not-a-secret' }
-        org_details = @{ id = 'pester-org' }
-    } | Out-Null
-    Invoke-KvTestVaultRequest -Vault $Vault -Method Put -Path "_localvault/simulations/$Name" -Body @{
-        delaySeconds = $DelaySeconds; outcome = $Outcome; honourCancellation = $HonourCancellation
-    } | Out-Null
+    Set-KvLocalVaultIssuer @PSBoundParameters
 }
 
 function New-KvTestSignedChain {
