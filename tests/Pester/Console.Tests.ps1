@@ -653,19 +653,21 @@ Describe '$PSDefaultParameterValues' {
         { Stop-KvPendingCertificate -Name 'dflt-fixed' -Force -ErrorAction Stop } | Should -Throw -ErrorId 'VaultNotSpecified*'
     }
 
-    It 'an explicit -VaultName wins over a default -VaultUri' -Skip {
-        # PRODUCT BUG (skipped so the run stays green): with '*-Kv*:VaultUri' in $PSDefaultParameterValues, an explicit
-        # -VaultName is silently ignored and the command goes to the default -VaultUri, because PowerShell binds the
-        # default as if it were typed and the cmdlets prefer -VaultUri when both are bound (KvCmdlet.GivenEndpoint).
-        # Here 'Get-KvPendingCertificate -VaultName contoso-nowhere' answers from the local vault instead of failing
-        # (or going to https://contoso-nowhere.vault.azure.net/). The cmdlets cannot tell a default from a typed
-        # value through BoundParameters alone; they would have to compare against $PSDefaultParameterValues (as
-        # VaultCompleter does for -AccessToken) or refuse the combination.
-        # The same goes for Remove-KvPendingCertificate -VaultName other -Force: it removes from the default vault.
+    It 'an explicit -VaultName wins over a default -VaultUri' {
+        # PowerShell binds a default as if it were typed; the cmdlets tell them apart by $PSDefaultParameterValues.
         New-KvCertificate -VaultUri $VaultUri -Name 'dflt-byname' -Subject 'CN=dflt-byname' -IssuerName Unknown -AccessToken $Token | Out-Null
         $PSDefaultParameterValues = @{ '*-Kv*:VaultUri' = $VaultUri; '*-Kv*:AccessToken' = $Token }
-        $answer = Get-KvPendingCertificate -VaultName 'contoso-nowhere' -Name 'dflt-byname' -ErrorAction SilentlyContinue
+        $KvCertPendingOperationTimeout = 2   # the named vault is unreachable here (no network): fail fast
+        $answer = Get-KvPendingCertificate -VaultName 'contoso-nowhere' -Name 'dflt-byname' -ErrorAction SilentlyContinue -ErrorVariable failed
         @($answer | Where-Object { $_.VaultUri -eq $VaultUri }) | Should -BeNullOrEmpty -Because 'the command named another vault'
+        "$failed" | Should -BeLike '*https://contoso-nowhere.vault.azure.net/*'
+    }
+
+    It 'both typed is VaultNameAndUriConflict and nothing is removed' {
+        New-KvCertificate -VaultUri $VaultUri -Name 'dflt-both' -Subject 'CN=dflt-both' -IssuerName Unknown -AccessToken $Token | Out-Null
+        { Remove-KvPendingCertificate -VaultName 'contoso-nowhere' -VaultUri $VaultUri -Name 'dflt-both' -Force -AccessToken $Token -ErrorAction Stop } |
+            Should -Throw -ErrorId 'VaultNameAndUriConflict,*'
+        (Get-KvPendingCertificate -VaultUri $VaultUri -Name 'dflt-both' -AccessToken $Token).Status | Should -Be 'inProgress'
     }
 }
 

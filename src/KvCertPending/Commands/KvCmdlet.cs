@@ -68,6 +68,44 @@ namespace KvCertPending.Commands
             GC.SuppressFinalize(this);
         }
 
+        /// <inheritdoc />
+        protected override void BeginProcessing() => SettleVaultParameters();
+
+        /// <summary>
+        /// Before any pipeline input, -VaultName and -VaultUri can both be bound only when one or both came from
+        /// $PSDefaultParameterValues (PowerShell binds a default as if it were typed) or both were typed. The one the
+        /// user gave wins over a default; both typed is an error; both defaults leave -VaultUri in use. Piped objects
+        /// bind later, per record: there -VaultUri wins.
+        /// </summary>
+        private protected void SettleVaultParameters()
+        {
+            var bound = MyInvocation.BoundParameters;
+            if (!bound.ContainsKey(nameof(VaultName)) || !bound.ContainsKey(nameof(VaultUri)))
+            {
+                return;
+            }
+
+            var defaults = GetVariableValue("PSDefaultParameterValues");
+            var command = MyInvocation.MyCommand.Name;
+            var uriIsDefault = DefaultParameterValues.For(defaults, command, nameof(VaultUri))
+                .Any(value => value is ScriptBlock || (LanguagePrimitives.TryConvertTo<Uri>(value, out var uri) && uri == VaultUri));
+            var nameIsDefault = DefaultParameterValues.For(defaults, command, nameof(VaultName), "Vault")
+                .Any(value => value is ScriptBlock || string.Equals(value?.ToString(), VaultName, StringComparison.OrdinalIgnoreCase));
+            if (uriIsDefault && !nameIsDefault)
+            {
+                VaultUri = null;
+            }
+            else if (nameIsDefault && !uriIsDefault)
+            {
+                VaultName = string.Empty;
+            }
+            else if (!uriIsDefault && !nameIsDefault)
+            {
+                ThrowTerminatingError(new KvCertPendingException(
+                    "VaultNameAndUriConflict", ErrorCategory.InvalidArgument, Strings.VaultNameAndUriConflict, VaultUri).ToErrorRecord());
+            }
+        }
+
         /// <summary>The vault -VaultUri or -VaultName names (-VaultUri wins), or null when neither is given.</summary>
         internal VaultEndpoint? GivenEndpoint() =>
             VaultUri is not null ? VaultEndpoint.FromUri(VaultUri)

@@ -62,6 +62,7 @@ namespace KvCertPending.Commands
         /// <inheritdoc />
         protected override void BeginProcessing()
         {
+            base.BeginProcessing();
             // Parameters given on the command line are bound before BeginProcessing; piped ones are not yet.
             _certificateFromCommandLine = Certificate is not null;
         }

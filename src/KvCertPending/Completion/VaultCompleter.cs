@@ -51,13 +51,13 @@ namespace KvCertPending.Completion
         private static IVaultSession? OpenSession(string commandName, IDictionary bound)
         {
             VaultEndpoint endpoint;
-            if (Unwrap(bound["VaultUri"]) is { } uri)
+            if (DefaultParameterValues.Unwrap(bound["VaultUri"]) is { } uri)
             {
                 endpoint = VaultEndpoint.FromUri(uri as Uri ?? new Uri(uri.ToString()!));
             }
-            else if (Unwrap(bound["VaultName"]) is string name)
+            else if (DefaultParameterValues.Unwrap(bound["VaultName"]) is string name)
             {
-                var environment = Unwrap(bound["Environment"]) is { } env
+                var environment = DefaultParameterValues.Unwrap(bound["Environment"]) is { } env
                     ? (KvCloudEnvironment)Enum.Parse(typeof(KvCloudEnvironment), env.ToString()!, ignoreCase: true)
                     : KvCloudEnvironment.AzureCloud;
                 endpoint = VaultEndpoint.FromName(name, environment);
@@ -72,7 +72,7 @@ namespace KvCertPending.Completion
             }
 
             // The same precedence as the cmdlets: explicit or default -AccessToken, then Connect-KvVault, then the chain.
-            var token = Unwrap(bound["AccessToken"]) as SecureString ?? DefaultAccessToken(commandName);
+            var token = DefaultParameterValues.Unwrap(bound["AccessToken"]) as SecureString ?? DefaultAccessToken(commandName);
             var engine = EngineLoader.Engine;
             var credential = token is not null ? engine.FromAccessToken(token)
                 : SessionDefaults.Current?.Credential ?? engine.DefaultChain(endpoint.Environment);
@@ -83,19 +83,9 @@ namespace KvCertPending.Completion
         /// <summary>The -AccessToken default from $PSDefaultParameterValues that applies to this command, if any.</summary>
         private static SecureString? DefaultAccessToken(string commandName)
         {
-            if (ReadVariable("PSDefaultParameterValues") is not IDictionary defaults)
+            foreach (var value in DefaultParameterValues.For(ReadVariable("PSDefaultParameterValues"), commandName, "AccessToken"))
             {
-                return null;
-            }
-
-            foreach (DictionaryEntry entry in defaults)
-            {
-                var key = entry.Key?.ToString() ?? string.Empty;
-                var colon = key.LastIndexOf(':');
-                if (colon > 0
-                    && string.Equals(key.Substring(colon + 1), "AccessToken", StringComparison.OrdinalIgnoreCase)
-                    && new WildcardPattern(key.Substring(0, colon), WildcardOptions.IgnoreCase).IsMatch(commandName)
-                    && Unwrap(entry.Value) is SecureString token)
+                if (value is SecureString token)
                 {
                     return token;
                 }
@@ -104,13 +94,11 @@ namespace KvCertPending.Completion
             return null;
         }
 
-        private static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
-
         /// <summary>A variable of the session the completion runs in (completers run on its pipeline thread).</summary>
         private static object? ReadVariable(string name)
         {
             var values = ScriptBlock.Create("$" + name).Invoke();
-            return values.Count > 0 ? Unwrap(values[0]) : null;
+            return values.Count > 0 ? DefaultParameterValues.Unwrap(values[0]) : null;
         }
     }
 
