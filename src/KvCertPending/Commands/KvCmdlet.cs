@@ -22,7 +22,7 @@ namespace KvCertPending.Commands
         /// Parameter set: the vault by -VaultUri, by -VaultName (public cloud unless -Environment), or neither (the vault
         /// of Connect-KvVault). One set, so that plain objects ({VaultName, Name} rows of a CSV file as well as
         /// {VaultUri, Name}) bind by property name: with a set per parameter PowerShell binds piped objects to the
-        /// default set only and drops the other one's property. When both are given, -VaultUri is used.
+        /// default set only and drops the other one's property. Which one wins when both are bound: SettleVaultParameters.
         /// </summary>
         protected const string ByVaultSet = "Vault";
 
