@@ -170,6 +170,13 @@ Describe 'Tab completion through TabExpansion2' {
         $found.ResultType | Sort-Object -Unique | Should -Be 'ParameterValue'
     }
 
+    It 'completes under Set-StrictMode -Version Latest (a profile may set it)' {
+        Set-StrictMode -Version Latest
+        Remove-Variable -Name KvCertPendingTrustedCertificate -Scope Global -ErrorAction Ignore
+        $found = Complete "Get-KvPendingCertificate -VaultUri $VaultUri -AccessToken `$Token -Name tab-b"
+        @($found.CompletionText) | Should -Be @('tab-beta')
+    }
+
     It 'completes nothing for a prefix no certificate has' {
         Complete "Get-KvPendingCertificate -VaultUri $VaultUri -AccessToken `$Token -Name zzz" | Should -BeNullOrEmpty
     }

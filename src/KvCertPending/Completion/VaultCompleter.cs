@@ -97,7 +97,8 @@ namespace KvCertPending.Completion
         /// <summary>A variable of the session the completion runs in (completers run on its pipeline thread).</summary>
         private static object? ReadVariable(string name)
         {
-            var values = ScriptBlock.Create("$" + name).Invoke();
+            // Through PSVariable rather than "$name": under Set-StrictMode an unset variable would throw, and completion fail.
+            var values = ScriptBlock.Create("$ExecutionContext.SessionState.PSVariable.GetValue('" + name + "')").Invoke();
             return values.Count > 0 ? DefaultParameterValues.Unwrap(values[0]) : null;
         }
     }
