@@ -405,14 +405,14 @@ Describe '-Verbose and -Debug streams' {
         @($verbose | Where-Object { $_ -like $Pattern }) | Should -Not -BeNullOrEmpty -Because "verbose was: $($verbose -join ' | ')"
     }
 
-    It 'Remove-KvPendingCertificate -Force -Verbose says what it removed' -Skip {
-        # PRODUCT GAP (skipped so the run stays green): with -Force, Remove-KvPendingCertificate (and
-        # Stop-KvPendingCertificate) skip ShouldProcess altogether (KvCmdlet.ShouldChange returns true before calling
-        # it), and ShouldProcess is what writes 'Performing the operation ...' under -Verbose. So the one destructive
-        # cmdlet is silent under -Verbose exactly when it is used in scripts (-Force); with -Confirm:$false it says it.
-        New-KvCertificate -VaultUri $VaultUri -Name 'vrb-force' -Subject 'CN=vrb-force' -IssuerName Unknown | Out-Null
-        $said = Remove-KvPendingCertificate -VaultUri $VaultUri -Name 'vrb-force' -Force -Verbose 4>&1
-        @($said | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like '*vrb-force*' }) | Should -Not -BeNullOrEmpty
+    It '<Command> -Force -Verbose says what it changes, as ShouldProcess does without -Force' -ForEach @(
+        @{ Command = 'Remove-KvPendingCertificate'; Name = 'vrb-force' }
+        @{ Command = 'Stop-KvPendingCertificate'; Name = 'vrb-force-stop' }
+    ) {
+        # -Force skips ShouldProcess (which writes 'Performing the operation ...' under -Verbose); the cmdlet says it itself.
+        New-KvCertificate -VaultUri $VaultUri -Name $Name -Subject "CN=$Name" -IssuerName Unknown | Out-Null
+        $said = & $Command -VaultUri $VaultUri -Name $Name -Force -Verbose 4>&1
+        @($said | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like "Performing the operation*$Name*" }) | Should -Not -BeNullOrEmpty
     }
 
     It 'nothing written anywhere holds the access token' {

@@ -219,6 +219,8 @@ namespace KvCertPending.Commands
                 var whatIfPreference = GetVariableValue("WhatIfPreference") is { } preference && LanguagePrimitives.IsTrue(preference);
                 if (!whatIf && !whatIfPreference)
                 {
+                    // What ShouldProcess would have said under -Verbose: scripts use -Force, and they log -Verbose.
+                    WriteVerbose(string.Format(System.Globalization.CultureInfo.CurrentCulture, Strings.PerformingOperation, action, target));
                     return true;
                 }
             }
