@@ -9,7 +9,8 @@ namespace KvCertPending.LocalVault.Endpoints;
 /// <summary>Certificate issuers: PUT (set), GET, PATCH (update), DELETE, list.</summary>
 internal static class IssuerEndpoints
 {
-    private static readonly string[] Providers = ["DigiCert", "GlobalSign", "OneCertV2-PublicCA", "OneCertV2-PrivateCA"];
+    // The service also takes "Test" (any case), a provider for trying the flow out; here every provider is a simulated CA.
+    private static readonly string[] Providers = ["DigiCert", "GlobalSign", "OneCertV2-PublicCA", "OneCertV2-PrivateCA", "Test"];
 
     public static void Map(IEndpointRouteBuilder routes)
     {

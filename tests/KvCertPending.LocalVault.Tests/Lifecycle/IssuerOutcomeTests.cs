@@ -75,6 +75,26 @@ public sealed class IssuerOutcomeTests(VaultFixture fixture)
         Assert.Equal("completed", KvAssert.Str((await Vault.GetPendingAsync(name)).Json, "status"));
     }
 
+    [Theory]
+    [InlineData("Test")]
+    [InlineData("test")]
+    [InlineData("TEST")]
+    public async Task TestProvider_InAnyCase_IsAcceptedAndIssuesLikeAnyIssuer(string provider)
+    {
+        // PUT through the SDK, then PATCH raw: the live service accepts "Test" in any case on both.
+        string issuer = await Vault.CreateIssuerAsync(delaySeconds: 0.2, provider: provider);
+        RawResponse patched = await Vault.Raw.PatchAsync($"/certificates/issuers/{issuer}", new JsonObject { ["provider"] = provider.ToLowerInvariant() });
+        Assert.True(patched.Status == HttpStatusCode.OK, $"PATCH provider {provider}: {patched}");
+        Assert.Equal("Test", KvAssert.Str(patched.Json, "provider"));
+
+        string name = Names.New("tprov");
+        await Vault.CreateRawAsync(name, Policies.With(issuer));
+        JsonObject final = await Vault.WaitForFinalAsync(name);
+        KvAssert.PendingShape(final, "completed");
+        KeyVaultCertificateWithPolicy certificate = await Vault.Certificates.GetCertificateAsync(name);
+        Assert.NotEmpty(certificate.Cer);
+    }
+
     [Fact]
     public async Task CancellationNotHonoured_CompletesAnyway()
     {
