@@ -4,8 +4,8 @@ using Xunit;
 namespace KvCertPending.Tests;
 
 /// <summary>
-/// Every PowerShell file in the repository parses. Our CI has no pwsh or Pester, so this is what keeps build.ps1,
-/// the Pester tests, the demo script and the manifests honest here; build.ps1 -Task Test runs Pester where it exists.
+/// Every PowerShell file in the repository parses: a fast first check in the hosted engine. The Pester suite then runs
+/// the scripts for real in pwsh (build.ps1 -Task Test, the README's test command).
 /// </summary>
 public sealed class ScriptParseTests
 {
