@@ -42,6 +42,12 @@ public sealed class LocalVaultOptions
     /// </summary>
     public Microsoft.Extensions.Logging.ILoggerProvider? LoggerProvider { get; set; }
 
+    /// <summary>
+    /// How long a Self request stays inProgress before it is signed (Azure: 10-25 s). Long enough that a GET right after
+    /// the create sees inProgress and a cancel can still land; PUT /_localvault/simulations/Self changes it at run time.
+    /// </summary>
+    public TimeSpan SelfIssuanceDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The simulation used by a named issuer that has none of its own.</summary>
     public IssuerSimulation DefaultSimulation { get; set; } = new(TimeSpan.FromSeconds(2), IssuerOutcome.Issue, HonourCancellation: true);
 }

@@ -101,12 +101,12 @@ internal sealed class CertificateCreation
         Tags = tags,
     };
 
-    /// <summary>Self answers at once; Unknown never (manual merge); a named issuer must exist and uses its simulation.</summary>
+    /// <summary>Self is signed after its delay (cancellable); Unknown never (manual merge); a named issuer must exist and uses its simulation.</summary>
     private (string? Provider, IssuerSimulation? Simulation) ResolveIssuer(string issuerName)
     {
         if (PolicyRules.IsSelf(issuerName))
         {
-            return (null, new IssuerSimulation(TimeSpan.Zero, IssuerOutcome.Issue, HonourCancellation: false));
+            return (null, _simulations.Get(PolicyRules.SelfIssuer));
         }
 
         if (PolicyRules.IsUnknown(issuerName))

@@ -36,18 +36,18 @@ internal static class Issuance
     public static void Answer(VaultTransaction tx, PendingRecord pending, LocalCertificateAuthority authority, DateTimeOffset now)
     {
         var nowSeconds = now.ToUnixTimeSeconds();
+        if (pending.CancellationRequested && pending.HonourCancellation)
+        {
+            Finish(tx, pending, PendingStatus.Cancelled, null, null);
+            return;
+        }
+
         if (PolicyRules.IsSelf(pending.IssuerName))
         {
             var version = tx.GetVersion(pending.Name, pending.Version)!;
             var policy = tx.GetCertificate(pending.Name)!.Policy;
             using var key = KeyMaterial.Import(version.KeyType, version.PrivateKey);
             Complete(tx, pending, [CertificateFactory.CreateSelfSigned(policy, key, DateTimeOffset.FromUnixTimeSeconds(version.Created))], nowSeconds);
-            return;
-        }
-
-        if (pending.CancellationRequested && pending.HonourCancellation)
-        {
-            Finish(tx, pending, PendingStatus.Cancelled, null, null);
             return;
         }
 

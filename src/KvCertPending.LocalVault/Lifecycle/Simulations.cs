@@ -1,3 +1,4 @@
+using KvCertPending.LocalVault.Model;
 using KvCertPending.LocalVault.Storage;
 
 namespace KvCertPending.LocalVault.Lifecycle;
@@ -9,8 +10,12 @@ internal sealed class Simulations
 
     public Simulations(VaultCore core) => _core = core;
 
+    /// <summary>The issuer's simulation: its own, else the default (for Self: signed after SelfIssuanceDelay, cancellation honoured).</summary>
     public IssuerSimulation Get(string issuerName) =>
-        _core.Database.Read(tx => tx.GetSimulation(issuerName))?.ToSimulation() ?? _core.Options.DefaultSimulation;
+        _core.Database.Read(tx => tx.GetSimulation(issuerName))?.ToSimulation()
+        ?? (PolicyRules.IsSelf(issuerName)
+            ? new IssuerSimulation(_core.Options.SelfIssuanceDelay, IssuerOutcome.Issue, HonourCancellation: true)
+            : _core.Options.DefaultSimulation);
 
     public void Set(string issuerName, IssuerSimulation simulation)
     {

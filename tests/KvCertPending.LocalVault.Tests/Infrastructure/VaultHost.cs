@@ -21,6 +21,7 @@ internal static class VaultHost
             RetryAfterSeconds = 1,
             LogRequests = false,
             DefaultSimulation = new IssuerSimulation(ShortDelay, IssuerOutcome.Issue, HonourCancellation: true),
+            SelfIssuanceDelay = ShortDelay,
         });
 
     public static void DeleteDataDirectory(string path)

@@ -75,6 +75,36 @@ public sealed class IssuerOutcomeTests(VaultFixture fixture)
         Assert.Equal("completed", KvAssert.Str((await Vault.GetPendingAsync(name)).Json, "status"));
     }
 
+    [Fact]
+    public async Task Self_StaysInProgressForItsDelay_AndACancelEndsItCancelled()
+    {
+        // As on Azure (10-25 s there): a GET right after the create sees inProgress, with Retry-After, and a cancel
+        // during that time is honoured; the version never gets a certificate.
+        await Vault.SetSimulationAsync("Self", delaySeconds: 20, outcome: "issue", honourCancellation: true);
+        try
+        {
+            string name = Names.New("selfc");
+            JsonObject created = await Vault.CreateRawAsync(name, Policies.Self("CN=selfc.contoso.com"));
+            RawResponse pending = await Vault.Raw.GetAsync($"/certificates/{name}/pending");
+            Assert.Equal("inProgress", KvAssert.Str(pending.Json, "status"));
+            Assert.True(pending.Headers.Contains("Retry-After"), $"Retry-After on GET pending while inProgress: {pending}");
+
+            RawResponse patched = await Vault.Raw.PatchAsync($"/certificates/{name}/pending", new JsonObject { ["cancellation_requested"] = true });
+            Assert.True(patched.Status == HttpStatusCode.OK, $"cancel a Self request while inProgress: {patched}");
+            Assert.Equal("inProgress", KvAssert.Str(patched.Json, "status"));
+
+            JsonObject final = await Vault.WaitForFinalAsync(name);
+            KvAssert.PendingShape(final, "cancelled");
+            Assert.Equal(KvAssert.Str(created, "request_id"), KvAssert.Str(final, "request_id"));
+            RawResponse bundle = await Vault.Raw.GetAsync($"/certificates/{name}");
+            Assert.Null(bundle.Json["cer"]);
+        }
+        finally
+        {
+            await Vault.SetSimulationAsync("Self", delaySeconds: VaultHost.ShortDelay.TotalSeconds, outcome: "issue", honourCancellation: true);
+        }
+    }
+
     [Theory]
     [InlineData("Test")]
     [InlineData("test")]

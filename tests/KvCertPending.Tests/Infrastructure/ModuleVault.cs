@@ -39,6 +39,7 @@ public sealed class ModuleVault : IAsyncLifetime
         {
             options.RetryAfterSeconds = 0;
             options.DefaultSimulation = new IssuerSimulation(TimeSpan.FromMilliseconds(300), IssuerOutcome.Issue, HonourCancellation: true);
+            options.SelfIssuanceDelay = TimeSpan.FromMilliseconds(300);
         });
         await Harness.CreateIssuerAsync(QuickIssuer, "DigiCert", new IssuerSimulation(TimeSpan.FromMilliseconds(400), IssuerOutcome.Issue, true));
         await Harness.CreateIssuerAsync(SlowIssuer, "DigiCert", new IssuerSimulation(TimeSpan.FromSeconds(60), IssuerOutcome.Issue, true));
