@@ -115,6 +115,25 @@ BeforeAll {
         ($Text -replace '\s+', ' ').Trim()
     }
 
+    function Invoke-KvChildStep {
+        # One step in a child pwsh: -InputObject as JSON in $TestDrive/<Step>.json, the child script reads it and writes
+        # its result to <Step>.result.json; returns the run (exit code, output) and that result.
+        param(
+            [Parameter(Mandatory)] [string] $Name,
+            [Parameter(Mandatory)] [string] $Step,
+            [Parameter(Mandatory)] [string] $Script,
+            [Parameter(Mandatory)] [hashtable] $InputObject,
+            [Parameter(Mandatory)] [string] $WorkingDirectory,
+            [Parameter(Mandatory)] [hashtable] $Environment
+        )
+        $inputPath = Join-Path $TestDrive "$Step.json"
+        $outputPath = Join-Path $TestDrive "$Step.result.json"
+        $InputObject | ConvertTo-Json | Set-Content $inputPath
+        $run = Invoke-KvChildPwsh -Name $Name -WorkingDirectory $WorkingDirectory -Environment $Environment `
+            -Arguments '-File', $Script, '-InputPath', $inputPath, '-OutputPath', $outputPath
+        $run, (Read-KvChildResult $outputPath $run)
+    }
+
     function Read-KvChildResult([string] $Path, $Run) {
         # The JSON a child script wrote; fails with the child's output when it wrote none.
         if (-not (Test-Path $Path)) {
@@ -251,12 +270,9 @@ catch {
 $r | ConvertTo-Json -Depth 5 | Set-Content -Path $OutputPath
 if ($r.Error) { Write-Host $r.Error; exit 1 }
 '@
-        $installInput = Join-Path $TestDrive 'psrg-install.json'
-        @{ RepositoryName = $repositoryName; RepositoryPath = "$repository"; ModuleFolder = $moduleFolder } | ConvertTo-Json | Set-Content $installInput
-        $installOutput = Join-Path $TestDrive 'psrg-install.result.json'
-        $installRun = Invoke-KvChildPwsh -Name 'PSResourceGet install' -WorkingDirectory $work -Environment $environment `
-            -Arguments '-File', $installScript, '-InputPath', $installInput, '-OutputPath', $installOutput
-        $install = Read-KvChildResult $installOutput $installRun
+        $installRun, $install = Invoke-KvChildStep -Name 'PSResourceGet install' -Step 'psrg-install' -Script $installScript `
+            -InputObject @{ RepositoryName = $repositoryName; RepositoryPath = "$repository"; ModuleFolder = $moduleFolder } `
+            -WorkingDirectory $work -Environment $environment
 
         $csrPath = Join-Path $work 'install-psrg-manual.csr'
         $signedPath = Join-Path $work 'install-psrg-manual-signed.pem'
@@ -269,13 +285,9 @@ if ($r.Error) { Write-Host $r.Error; exit 1 }
         $csrPem = $null
         $leafThumbprint = $null
         if ($installRun.ExitCode -eq 0) {
-            $useInput = Join-Path $TestDrive 'psrg-use.json'
-            @{ Mode = 'Full'; VaultUri = $vault.VaultUri; SelfName = 'install-psrg-self'; ManualName = 'install-psrg-manual'; CsrPath = $csrPath } |
-                ConvertTo-Json | Set-Content $useInput
-            $useOutput = Join-Path $TestDrive 'psrg-use.result.json'
-            $useRun = Invoke-KvChildPwsh -Name 'PSResourceGet use' -WorkingDirectory $work -Environment $useEnvironment `
-                -Arguments '-File', $UseScript, '-InputPath', $useInput, '-OutputPath', $useOutput
-            $use = Read-KvChildResult $useOutput $useRun
+            $useRun, $use = Invoke-KvChildStep -Name 'PSResourceGet use' -Step 'psrg-use' -Script $UseScript `
+                -InputObject @{ Mode = 'Full'; VaultUri = $vault.VaultUri; SelfName = 'install-psrg-self'; ManualName = 'install-psrg-manual'; CsrPath = $csrPath } `
+                -WorkingDirectory $work -Environment $useEnvironment
         }
         if ($use -and -not $use.Error -and (Test-Path $csrPath)) {
             # The CSR file the installed module wrote, signed by the vault's local CA (the CA's side, not under test).
@@ -285,12 +297,9 @@ if ($r.Error) { Write-Host $r.Error; exit 1 }
             ConvertTo-KvTestPem -X5c $x5c | Set-Content -Path $signedPath
             $leafThumbprint = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new([Convert]::FromBase64String($x5c[0])).Thumbprint
 
-            $mergeInput = Join-Path $TestDrive 'psrg-merge.json'
-            @{ Mode = 'Merge'; VaultUri = $vault.VaultUri; ManualName = 'install-psrg-manual'; SignedPath = $signedPath } | ConvertTo-Json | Set-Content $mergeInput
-            $mergeOutput = Join-Path $TestDrive 'psrg-merge.result.json'
-            $mergeRun = Invoke-KvChildPwsh -Name 'PSResourceGet merge' -WorkingDirectory $work -Environment $useEnvironment `
-                -Arguments '-File', $UseScript, '-InputPath', $mergeInput, '-OutputPath', $mergeOutput
-            $merge = Read-KvChildResult $mergeOutput $mergeRun
+            $mergeRun, $merge = Invoke-KvChildStep -Name 'PSResourceGet merge' -Step 'psrg-merge' -Script $UseScript `
+                -InputObject @{ Mode = 'Merge'; VaultUri = $vault.VaultUri; ManualName = 'install-psrg-manual'; SignedPath = $signedPath } `
+                -WorkingDirectory $work -Environment $useEnvironment
         }
         $installedBase = Join-Path $user ".local/share/powershell/Modules/KvCertPending/$version"
     }
@@ -526,24 +535,17 @@ catch {
 $r | ConvertTo-Json -Depth 5 | Set-Content -Path $OutputPath
 if ($r.Error) { Write-Host $r.Error; exit 1 }
 '@
-            $installInput = Join-Path $TestDrive 'psget-install.json'
-            @{ RepositoryName = $repositoryName; RepositoryPath = "$repository" } | ConvertTo-Json | Set-Content $installInput
-            $installOutput = Join-Path $TestDrive 'psget-install.result.json'
-            $installRun = Invoke-KvChildPwsh -Name 'PowerShellGet install' -WorkingDirectory $work -Environment $environment `
-                -Arguments '-File', $installScript, '-InputPath', $installInput, '-OutputPath', $installOutput
-            $install = Read-KvChildResult $installOutput $installRun
+            $installRun, $install = Invoke-KvChildStep -Name 'PowerShellGet install' -Step 'psget-install' -Script $installScript `
+                -InputObject @{ RepositoryName = $repositoryName; RepositoryPath = "$repository" } -WorkingDirectory $work -Environment $environment
 
-            $useInput = Join-Path $TestDrive 'psget-use.json'
-            @{ Mode = 'Smoke'; VaultUri = $vault.VaultUri; SelfName = 'install-psget-self' } | ConvertTo-Json | Set-Content $useInput
-            $useOutput = Join-Path $TestDrive 'psget-use.result.json'
             $useEnvironment = $environment.Clone()
             $useEnvironment.KVCERTPENDING_TRUSTED_CERTIFICATE = $vault.TlsCertificatePemPath
             $useRun = $null
             $use = $null
             if ($installRun.ExitCode -eq 0) {
-                $useRun = Invoke-KvChildPwsh -Name 'PowerShellGet use' -WorkingDirectory $work -Environment $useEnvironment `
-                    -Arguments '-File', $UseScript, '-InputPath', $useInput, '-OutputPath', $useOutput
-                $use = Read-KvChildResult $useOutput $useRun
+                $useRun, $use = Invoke-KvChildStep -Name 'PowerShellGet use' -Step 'psget-use' -Script $UseScript `
+                    -InputObject @{ Mode = 'Smoke'; VaultUri = $vault.VaultUri; SelfName = 'install-psget-self' } `
+                    -WorkingDirectory $work -Environment $useEnvironment
             }
             $installedBase = Join-Path $user ".local/share/powershell/Modules/KvCertPending/$version"
         }

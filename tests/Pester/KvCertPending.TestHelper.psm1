@@ -59,29 +59,9 @@ function Initialize-KvTestSession {
     }
 }
 
-function Invoke-KvTestVaultRequest {
-    <# Sends one JSON request to the vault and returns the parsed answer; fails on a non-success status. #>
-    param(
-        [Parameter(Mandatory)] $Vault,
-        [Parameter(Mandatory)] [ValidateSet('Get', 'Put', 'Post', 'Patch', 'Delete')] [string] $Method,
-        [Parameter(Mandatory)] [string] $Path,
-        $Body
-    )
-    Invoke-KvLocalVaultRequest -Vault $Vault -Method $Method -Path $Path -Body $Body -Token 'pester-token'
-}
-
-function New-KvTestIssuer {
-    <# Creates an issuer object in the vault and sets how its simulated CA answers (issue, fail or reject, after a delay). #>
-    param(
-        [Parameter(Mandatory)] $Vault,
-        [Parameter(Mandatory)] [string] $Name,
-        [string] $Provider = 'DigiCert',
-        [double] $DelaySeconds = 0.5,
-        [ValidateSet('issue', 'fail', 'reject')] [string] $Outcome = 'issue',
-        [bool] $HonourCancellation = $true
-    )
-    Set-KvLocalVaultIssuer @PSBoundParameters
-}
+# The vault requests and issuers of tools/KvLocalVault.psm1, under the names the tests use.
+Set-Alias -Name Invoke-KvTestVaultRequest -Value Invoke-KvLocalVaultRequest
+Set-Alias -Name New-KvTestIssuer -Value Set-KvLocalVaultIssuer
 
 function New-KvTestSignedChain {
     <# Has the local CA sign a CSR (DER bytes); returns the chain as base64 DER strings, leaf first. #>
@@ -186,5 +166,6 @@ function Get-KvTestWhatIf {
 }
 
 Export-ModuleMember -Function Get-KvTestRepositoryRoot, Get-KvTestToken, Start-KvTestVault, Stop-KvTestVault, Initialize-KvTestSession,
-    Invoke-KvTestVaultRequest, New-KvTestIssuer, New-KvTestSignedChain, ConvertTo-KvTestPem, Wait-KvTestStatus,
-    ConvertTo-KvTestCertificate, New-KvTestManualRequest, New-KvTestCertificateAuthority, New-KvTestCertificateFromCsr, Get-KvTestWhatIf
+    New-KvTestSignedChain, ConvertTo-KvTestPem, Wait-KvTestStatus,
+    ConvertTo-KvTestCertificate, New-KvTestManualRequest, New-KvTestCertificateAuthority, New-KvTestCertificateFromCsr, Get-KvTestWhatIf,
+    Invoke-KvLocalVaultRequest, Set-KvLocalVaultIssuer -Alias Invoke-KvTestVaultRequest, New-KvTestIssuer
