@@ -19,6 +19,9 @@ internal static class IdentityEndpoints
     /// <summary>The device-code message's page; POST approves a user code (management: the test, or the user, plays the person signing in).</summary>
     public const string DeviceLoginPath = "/_localvault/devicelogin";
 
+    /// <summary>The authority path segment of an AD FS authority (<c>https://host/adfs</c>).</summary>
+    private const string AdfsTenant = "adfs";
+
     private const string DeviceCodeGrant = "urn:ietf:params:oauth:grant-type:device_code";
 
     /// <summary>Seconds between the client's polls of a pending device code (Entra says 5; tests want it short).</summary>
@@ -33,7 +36,8 @@ internal static class IdentityEndpoints
         routes.MapPost(DeviceLoginPath, ApproveDeviceCodeAsync);
         routes.MapGet(DeviceLoginPath + "/auto-approve", GetAutoApproveAsync);
         routes.MapPut(DeviceLoginPath + "/auto-approve", PutAutoApproveAsync);
-        routes.MapGet("/{tenant}/v2.0/.well-known/openid-configuration", OpenIdConfigurationAsync);
+        routes.MapGet("/{tenant}/v2.0/.well-known/openid-configuration", context => OpenIdConfigurationAsync(context, Route.Value(context, "tenant")!));
+        routes.MapGet("/" + AdfsTenant + "/.well-known/openid-configuration", context => OpenIdConfigurationAsync(context, Route.Service<IdentitySettings>(context).TenantId));
         routes.MapGet("/{tenant}/discovery/instance", InstanceDiscoveryAsync);
         routes.MapGet(IdentitySettings.ManagedIdentityPath, AppServiceTokenAsync);
         routes.MapGet(IdentitySettings.ImdsPath, ImdsTokenAsync);
@@ -353,9 +357,13 @@ internal static class IdentityEndpoints
         [property: System.Text.Json.Serialization.JsonPropertyName("user")] string? User,
         [property: System.Text.Json.Serialization.JsonPropertyName("decline")] bool? Decline);
 
-    private static Task OpenIdConfigurationAsync(HttpContext context)
+    /// <summary>
+    /// The authority's discovery document. Served for <c>/{tenant}/v2.0</c> (Entra) and for <c>/adfs</c>: MSAL for Python
+    /// (so the az CLI) validates any Entra authority it does not know at login.microsoftonline.com, which no setting
+    /// redirects; an AD FS authority it takes as known to the developer, as az does for Azure Stack Hub.
+    /// </summary>
+    private static Task OpenIdConfigurationAsync(HttpContext context, string tenant)
     {
-        var tenant = Route.Value(context, "tenant");
         var root = $"https://{context.Request.Host.Value}/{tenant}";
         return Route.Ok(context, new JsonObject
         {

@@ -86,6 +86,7 @@ internal static class VaultApplication
         DeletedCertificateEndpoints.Map(app);
         SecretEndpoints.Map(app);
         ManagementEndpoints.Map(app);
+        ResourceManagerEndpoints.Map(app);
         app.Use(NotFound);
         return app;
     }

@@ -2,7 +2,9 @@ namespace KvCertPending.LocalVault.Http;
 
 /// <summary>
 /// Paths outside Key Vault's API: the local vault's management surface (<c>/_localvault/</c>) and its sign-in
-/// endpoints (Entra-style token and discovery, IMDS-style managed identity). No bearer token, no api-version.
+/// endpoints (Entra-style token and discovery, IMDS-style managed identity), and the two Azure Resource Manager
+/// listings a sign-in reads (<c>/subscriptions</c>, <c>/tenants</c>, which check their own tokens). No Key Vault bearer
+/// challenge, no Key Vault api-version.
 /// </summary>
 internal static class ManagementPath
 {
@@ -10,7 +12,8 @@ internal static class ManagementPath
 
     public static bool IsManagement(PathString path)
     {
-        if (path.StartsWithSegments(Prefix, StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/metadata/identity", StringComparison.OrdinalIgnoreCase))
+        if (path.StartsWithSegments(Prefix, StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/metadata/identity", StringComparison.OrdinalIgnoreCase)
+            || path.StartsWithSegments("/subscriptions", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/tenants", StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }
@@ -42,7 +45,8 @@ internal static class ManagementPath
         }
 
         var second = value[segments[1]];
-        return second is "oauth2" or "discovery" || (count == 4 && second is "v2.0" && value[segments[2]] is ".well-known");
+        return second is "oauth2" or "discovery" || (count == 4 && second is "v2.0" && value[segments[2]] is ".well-known")
+            || (count == 3 && second is ".well-known"); // AD FS-style authority: /adfs/.well-known/openid-configuration
     }
 
     private static bool IsKeyVaultCollection(ReadOnlySpan<char> segment) =>

@@ -96,8 +96,14 @@ internal sealed class TokenIssuer : IDisposable
         ["ver"] = "2.0",
     };
 
+    /// <summary>The audiences a resource-manager token may carry (Azure's two names for Azure Resource Manager).</summary>
+    public static readonly string[] ResourceManagerResources = ["https://management.core.windows.net", "https://management.azure.com"];
+
     /// <summary>True for a token this vault issued, for Key Vault, for this tenant, and not expired.</summary>
-    public bool IsValidKeyVaultToken(string token)
+    public bool IsValidKeyVaultToken(string token) => IsValidToken(token, [KeyVaultResource]);
+
+    /// <summary>True for a token this vault issued, for one of <paramref name="audiences"/> (no trailing slash), for this tenant, and not expired.</summary>
+    public bool IsValidToken(string token, string[] audiences)
     {
         var claims = Jwt.Verify(token, _key);
         if (claims is null)
@@ -106,7 +112,7 @@ internal sealed class TokenIssuer : IDisposable
         }
 
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        return Text(claims, "aud")?.TrimEnd('/') == KeyVaultResource
+        return Array.IndexOf(audiences, Text(claims, "aud")?.TrimEnd('/')) >= 0
             && Text(claims, "tid") == TenantId
             && claims["exp"] is JsonValue exp && exp.TryGetValue<long>(out var expires) && expires > now
             && claims["nbf"] is JsonValue nbf && nbf.TryGetValue<long>(out var notBefore) && notBefore <= now;

@@ -120,6 +120,57 @@ public sealed class SignInTests : IClassFixture<IssuedTokensVaultFixture>
         Assert.DoesNotContain("access_token", text, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The az CLI's way in (MSAL for Python validates unknown Entra authorities at login.microsoftonline.com, so az
+    /// reaches the vault as an AD FS authority, as it does Azure Stack Hub): the <c>/adfs</c> discovery document names
+    /// the vault's token endpoint, and <c>az login</c>'s two Resource Manager listings answer with an issued token only.
+    /// </summary>
+    [Fact]
+    public async Task AdfsAuthorityAndResourceManagerListingsServeASignIn()
+    {
+        using var discovery = await _vault.Http.GetAsync("adfs/.well-known/openid-configuration");
+        var document = JsonNode.Parse(await discovery.Content.ReadAsStringAsync())!;
+        var tokenEndpoint = new Uri(document["token_endpoint"]!.GetValue<string>());
+        Assert.Equal(System.Net.HttpStatusCode.OK, discovery.StatusCode);
+        Assert.Equal($"/{_vault.Server.TenantId}/oauth2/v2.0/token", tokenEndpoint.AbsolutePath);
+
+        using var tokenResponse = await _vault.Http.PostAsync(tokenEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "az-cli-app",
+            ["client_secret"] = "not-checked",
+            ["scope"] = "https://management.core.windows.net//.default",
+        }));
+        var armToken = JsonNode.Parse(await tokenResponse.Content.ReadAsStringAsync())!["access_token"]!.GetValue<string>();
+
+        foreach (var (path, expected) in new[] { ("subscriptions?api-version=2022-12-01", 0), ("tenants?api-version=2022-12-01", 1) })
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await SendAsync(path, null)).Status);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await SendAsync(path, "forged")).Status);
+            var (status, body) = await SendAsync(path, armToken);
+            Assert.Equal(System.Net.HttpStatusCode.OK, status);
+            Assert.Equal(expected, body["value"]!.AsArray().Count);
+        }
+
+        Assert.Equal(_vault.Server.TenantId, (await SendAsync("tenants", armToken)).Body["value"]![0]!["tenantId"]!.GetValue<string>());
+
+        // A Resource Manager token is not a Key Vault token.
+        using var keyVault = await _vault.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "certificates?api-version=7.6") { Headers = { { "Authorization", "Bearer " + armToken } } });
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, keyVault.StatusCode);
+    }
+
+    private async Task<(System.Net.HttpStatusCode Status, JsonNode Body)> SendAsync(string path, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (token is not null)
+        {
+            request.Headers.Add("Authorization", "Bearer " + token);
+        }
+
+        using var response = await _vault.Http.SendAsync(request);
+        return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+    }
+
     private T Options<T>(T options)
         where T : TokenCredentialOptions
     {
