@@ -20,7 +20,7 @@ internal static class IdentityEndpoints
     public const string DeviceLoginPath = "/_localvault/devicelogin";
 
     /// <summary>The authority path segment of an AD FS authority (<c>https://host/adfs</c>).</summary>
-    private const string AdfsTenant = "adfs";
+    public const string AdfsTenant = "adfs";
 
     private const string DeviceCodeGrant = "urn:ietf:params:oauth:grant-type:device_code";
 

@@ -5,15 +5,21 @@ using KvCertPending.LocalVault.Identity;
 namespace KvCertPending.LocalVault.Endpoints;
 
 /// <summary>
-/// The two Azure Resource Manager listings that a sign-in reads, so a client that signs in the ARM way (the az CLI's
-/// <c>az login</c>) reaches the vault: <c>GET /subscriptions</c> (none: the local vault is not a subscription, so
+/// What a client that signs in the Azure Resource Manager way (the az CLI) reads of ARM, so it reaches the vault:
+/// the cloud's metadata document <c>GET /metadata/endpoints</c> (anonymous, as on ARM; what <c>az cloud register
+/// --endpoint-resource-manager</c> reads, Azure Stack Hub style: the sign-in authority is the vault as AD FS), and the
+/// two listings <c>az login</c> reads: <c>GET /subscriptions</c> (none: the local vault is not a subscription, so
 /// <c>az login --allow-no-subscriptions</c> makes a tenant-level account) and <c>GET /tenants</c> (the vault's tenant).
-/// As ARM does, each needs a bearer token (one this vault issued, for Resource Manager, when the vault requires issued tokens).
+/// As ARM does, the listings need a bearer token (one this vault issued, for Resource Manager, when the vault requires issued tokens).
 /// </summary>
 internal static class ResourceManagerEndpoints
 {
+    /// <summary>The audience of Resource Manager tokens the metadata names (Azure's classic one, as Azure Stack Hub's metadata does).</summary>
+    private const string ResourceManagerAudience = "https://management.core.windows.net/";
+
     public static void Map(IEndpointRouteBuilder routes)
     {
+        routes.MapGet("/metadata/endpoints", MetadataAsync);
         routes.MapGet("/subscriptions", context => AuthorizedAsync(context, _ => new JsonArray()));
         routes.MapGet("/tenants", context => AuthorizedAsync(context, tenantId => new JsonArray(new JsonObject
         {
@@ -23,6 +29,23 @@ internal static class ResourceManagerEndpoints
             ["displayName"] = "Local vault",
             ["defaultDomain"] = "localvault.test",
         })));
+    }
+
+    /// <summary>ARM's metadata document (api-version 2015-01-01 shape). The graph and gallery endpoints are names only: the vault serves neither.</summary>
+    private static Task MetadataAsync(HttpContext context)
+    {
+        var root = $"https://{context.Request.Host.Value}/";
+        return Route.Ok(context, new JsonObject
+        {
+            ["galleryEndpoint"] = root,
+            ["graphEndpoint"] = "https://graph.windows.net/",
+            ["portalEndpoint"] = root,
+            ["authentication"] = new JsonObject
+            {
+                ["loginEndpoint"] = root + IdentityEndpoints.AdfsTenant,
+                ["audiences"] = new JsonArray(ResourceManagerAudience),
+            },
+        });
     }
 
     private static Task AuthorizedAsync(HttpContext context, Func<string, JsonArray> value)

@@ -2,9 +2,9 @@ namespace KvCertPending.LocalVault.Http;
 
 /// <summary>
 /// Paths outside Key Vault's API: the local vault's management surface (<c>/_localvault/</c>) and its sign-in
-/// endpoints (Entra-style token and discovery, IMDS-style managed identity), and the two Azure Resource Manager
-/// listings a sign-in reads (<c>/subscriptions</c>, <c>/tenants</c>, which check their own tokens). No Key Vault bearer
-/// challenge, no Key Vault api-version.
+/// endpoints (Entra-style token and discovery, IMDS-style managed identity), and what az reads of Azure Resource
+/// Manager (the metadata document <c>/metadata/endpoints</c>; <c>/subscriptions</c> and <c>/tenants</c>, which check
+/// their own tokens). No Key Vault bearer challenge, no Key Vault api-version.
 /// </summary>
 internal static class ManagementPath
 {
@@ -12,7 +12,7 @@ internal static class ManagementPath
 
     public static bool IsManagement(PathString path)
     {
-        if (path.StartsWithSegments(Prefix, StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/metadata/identity", StringComparison.OrdinalIgnoreCase)
+        if (path.StartsWithSegments(Prefix, StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/metadata", StringComparison.OrdinalIgnoreCase)
             || path.StartsWithSegments("/subscriptions", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/tenants", StringComparison.OrdinalIgnoreCase))
         {
             return true;

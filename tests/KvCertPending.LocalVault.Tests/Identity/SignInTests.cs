@@ -122,13 +122,20 @@ public sealed class SignInTests : IClassFixture<IssuedTokensVaultFixture>
 
     /// <summary>
     /// The az CLI's way in (MSAL for Python validates unknown Entra authorities at login.microsoftonline.com, so az
-    /// reaches the vault as an AD FS authority, as it does Azure Stack Hub): the <c>/adfs</c> discovery document names
+    /// reaches the vault as an AD FS authority, as it does Azure Stack Hub): the cloud's metadata names the vault's
+    /// <c>/adfs</c> authority, whose discovery document names
     /// the vault's token endpoint, and <c>az login</c>'s two Resource Manager listings answer with an issued token only.
     /// </summary>
     [Fact]
     public async Task AdfsAuthorityAndResourceManagerListingsServeASignIn()
     {
-        using var discovery = await _vault.Http.GetAsync("adfs/.well-known/openid-configuration");
+        using var metadata = await _vault.Http.GetAsync("metadata/endpoints?api-version=2015-01-01"); // what az cloud register reads, with no token
+        var authentication = JsonNode.Parse(await metadata.Content.ReadAsStringAsync())!["authentication"]!;
+        var loginEndpoint = authentication["loginEndpoint"]!.GetValue<string>();
+        Assert.Equal(new Uri(_vault.Server.VaultUri, "adfs").ToString(), loginEndpoint);
+        Assert.Equal("https://management.core.windows.net/", authentication["audiences"]![0]!.GetValue<string>());
+
+        using var discovery = await _vault.Http.GetAsync(loginEndpoint + "/.well-known/openid-configuration");
         var document = JsonNode.Parse(await discovery.Content.ReadAsStringAsync())!;
         var tokenEndpoint = new Uri(document["token_endpoint"]!.GetValue<string>());
         Assert.Equal(System.Net.HttpStatusCode.OK, discovery.StatusCode);
