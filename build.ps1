@@ -9,7 +9,9 @@
                Assembles the importable module in out/KvCertPending (dll, dependencies, manifest stamped with the
                version from Directory.Build.props, format and type files, MAML help compiled from en-US/).
       Test     dotnet test KvCertPending.sln (xunit), then Invoke-Pester tests/Pester in this pwsh (Pester is restored
-               from NuGet by tools/Pester/Pester.csproj; each Pester file starts its own local vault). Needs pwsh:
+               from NuGet by tools/Pester/Pester.csproj; each Pester file starts its own local vault), then
+               tests/Python/run.py (the Python SDK and the az CLI against local vaults; Debian's python3-azure and
+               azure-cli are installed with apt-get where missing). Needs pwsh:
                dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
       Demo     Build, then demo/demo.ps1 -NoBuild in this pwsh: starts a local vault, imports the built module and runs
                the demo against it (the README's demo command, dotnet pwsh demo/demo.ps1, does the same).
@@ -27,7 +29,11 @@
 
 .EXAMPLE
     ./build.ps1 -Task Test
-    Builds the solution, runs the xunit tests, then the Pester tests (PowerShell 7 only).
+    Builds the solution, runs the xunit tests, then the Pester tests (PowerShell 7 only), then the Python suite.
+
+.EXAMPLE
+    ./build.ps1 -Task Test -Suite Python
+    Runs only the Python SDK and az CLI suite (tests/Python).
 
 .EXAMPLE
     ./build.ps1 -Task Test -TestFilter 'FullyQualifiedName~HelpContent' -PesterPath tests/Pester/Get-KvPendingCertificate.Tests.ps1
@@ -53,7 +59,11 @@ param(
     [string[]] $PesterPath,
 
     # Test: only the Pester tests with one of these tags.
-    [string[]] $PesterTag
+    [string[]] $PesterTag,
+
+    # Test: the suites to run (default: all three). Python is the Python SDK and az CLI suite (tests/Python).
+    [ValidateSet('xunit', 'Pester', 'Python')]
+    [string[]] $Suite = @('xunit', 'Pester', 'Python')
 )
 
 Set-StrictMode -Version 3.0
@@ -111,6 +121,59 @@ function Invoke-PesterTests {
     }
 }
 
+function Find-PythonClients {
+    # The Python that has Debian's python3-azure (azure.keyvault.certificates, azure.identity), with Debian's azure-cli
+    # on PATH. Where either is missing, installs both with apt-get (as root, or with sudo that needs no password).
+    # Returns the interpreter, or $null after saying why the Python suite cannot run here.
+    $python = if (Test-Path '/usr/bin/python3') { '/usr/bin/python3' } else { (Get-Command python3 -ErrorAction SilentlyContinue).Source }
+    $ready = { $python -and (& $python -c 'import azure.keyvault.certificates, azure.identity' 2>$null; $LASTEXITCODE -eq 0) -and (Get-Command az -ErrorAction SilentlyContinue) }
+    if (& $ready) {
+        return $python
+    }
+
+    $packages = 'python3-azure', 'azure-cli'
+    # apt-get itself as root; else through sudo -n (never a password prompt); else nothing.
+    $apt = if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) { $null }
+        elseif ((& id -u) -eq '0') { @('apt-get') }
+        elseif ((Get-Command sudo -ErrorAction SilentlyContinue) -and (& sudo -n true 2>$null; $LASTEXITCODE -eq 0)) { @('sudo', '-n', 'apt-get') }
+        else { $null }
+    if (-not $apt) {
+        Write-Warning "Python suite skipped: it needs Debian's $($packages -join ' and ') (the Azure SDK for Python and the az CLI), and apt-get is not available here (or needs a password). Install them and run again."
+        return $null
+    }
+
+    Write-Host "> apt-get install $($packages -join ' ') (the Python suite's clients, from Debian)" -ForegroundColor Cyan
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    $aptArguments = @($apt | Select-Object -Skip 1)
+    & $apt[0] @aptArguments update -qq
+    & $apt[0] @aptArguments install -y -qq --no-install-recommends @packages
+    if ($LASTEXITCODE -ne 0) {
+        throw "apt-get install $($packages -join ' ') failed with exit code $LASTEXITCODE."
+    }
+
+    $python = '/usr/bin/python3'
+    if (-not (& $ready)) {
+        throw "apt-get installed $($packages -join ' '), but $python still cannot import azure.keyvault.certificates and azure.identity, or az is not on PATH."
+    }
+
+    $python
+}
+
+function Invoke-PythonTests {
+    # Runs tests/Python (the Python SDK and the az CLI against local vaults) with Debian's Python; fails the task when a test fails.
+    $python = Find-PythonClients
+    if (-not $python) {
+        return
+    }
+
+    Write-Host "> $python tests/Python/run.py" -ForegroundColor Cyan
+    $env:KVCERTPENDING_TEST_CONFIGURATION = $Configuration
+    & $python (Join-Path $PSScriptRoot 'tests/Python/run.py')
+    if ($LASTEXITCODE -ne 0) {
+        throw "The Python suite failed (exit code $LASTEXITCODE)."
+    }
+}
+
 foreach ($step in $Task) {
     switch ($step) {
         'Build' {
@@ -119,8 +182,9 @@ foreach ($step in $Task) {
         'Test' {
             $arguments = @('test', $solution, '--configuration', $Configuration)
             if ($TestFilter) { $arguments += '--filter', $TestFilter }
-            Invoke-Dotnet $arguments
-            Invoke-PesterTests
+            if ($Suite -contains 'xunit') { Invoke-Dotnet $arguments }
+            if ($Suite -contains 'Pester') { Invoke-PesterTests }
+            if ($Suite -contains 'Python') { Invoke-PythonTests }
         }
         'Demo' {
             Invoke-Dotnet 'build', $solution, '--configuration', $Configuration

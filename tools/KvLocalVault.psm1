@@ -45,7 +45,7 @@ function Start-KvLocalVault {
 
     $found = @{}
     $deadline = [DateTime]::UtcNow + $StartTimeout
-    while ($found.Count -lt 3) {
+    while ($found.Count -lt 4) {
         if ([DateTime]::UtcNow -gt $deadline -or $process.HasExited) {
             if (-not $process.HasExited) { $process.Kill($true) }
             throw "The local vault did not start (exit code: $(if ($process.HasExited) { $process.ExitCode } else { 'timeout' }))."
@@ -55,6 +55,7 @@ function Start-KvLocalVault {
             '^Local vault listening on (?<v>\S+)' { $found.Uri = $Matches.v }
             '^TLS certificate \(PEM\):\s+(?<v>.+)$' { $found.Tls = $Matches.v.Trim() }
             '^Local CA root \(PEM\):\s+(?<v>.+)$' { $found.Ca = $Matches.v.Trim() }
+            '^Tenant \(401 challenge\):\s+(?<v>\S+)' { $found.Tenant = $Matches.v }
         }
     }
     # Keep draining what the vault writes later, so a full pipe never blocks it.
@@ -65,6 +66,7 @@ function Start-KvLocalVault {
         VaultUri              = $found.Uri
         TlsCertificatePemPath = $found.Tls
         CaCertificatePemPath  = $found.Ca
+        TenantId              = $found.Tenant
         Process               = $process
         Http                  = New-PinnedHttpClient -PemPath $found.Tls
     }

@@ -431,7 +431,7 @@ Describe 'build.ps1 -Task Build,Test,Package in a copy of the working tree' -Tag
         # A few quick xunit tests (the manifest and the package shape) and one small Pester file.
         $testFilter = 'FullyQualifiedName~KvCertPending.Tests.ManifestTests|FullyQualifiedName~KvCertPending.Tests.PackageTests'
         $pesterPath = Join-Path $copy 'tests/Pester/Smoke.Tests.ps1'
-        $command = "& ./build.ps1 -Task Build, Test, Package -TestFilter '$testFilter' -PesterPath '$($pesterPath -replace "'", "''")'"
+        $command = "& ./build.ps1 -Task Build, Test, Package -Suite xunit, Pester -TestFilter '$testFilter' -PesterPath '$($pesterPath -replace "'", "''")'"
         $build = Invoke-KvChildPwsh -Name 'build.ps1 in a copy' -WorkingDirectory $copy -TimeoutSeconds 1800 `
             -Environment @{ MSBUILDDISABLENODEREUSE = '1'; KVCERTPENDING_TRUSTED_CERTIFICATE = $null; KVCERTPENDING_TEST_CONFIGURATION = $null } `
             -Arguments '-Command', $command
