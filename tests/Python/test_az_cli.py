@@ -48,14 +48,23 @@ class AzCli:
         self.env.pop("SSL_CERT_FILE", None)
         self.cloud = "LocalVault%d" % vault.port
 
-    def sign_in(self):
-        url = self.vault.url
+    def register_cloud(self):
         # az reads the rest of the cloud (sign-in authority, token audience) from the vault's /metadata/endpoints.
-        self.run("cloud", "register", "--name", self.cloud, "--endpoint-resource-manager", url + "/",
+        self.run("cloud", "register", "--name", self.cloud, "--endpoint-resource-manager", self.vault.url + "/",
                  "--suffix-keyvault-dns", ":%d" % self.vault.port)
         self.run("cloud", "set", "--name", self.cloud)
+
+    def sign_in(self):
+        self.register_cloud()
         return self.run("login", "--service-principal", "-u", CLIENT_ID, "-p", "not-checked",
                         "--tenant", self.vault.tenant, "--allow-no-subscriptions")
+
+    def sign_in_with_managed_identity(self):
+        """az login --identity, as in Cloud Shell or on a VM with the MSI extension: MSI_ENDPOINT names the vault's
+        managed-identity endpoint (POST, form resource=..., header Metadata: true)."""
+        self.env["MSI_ENDPOINT"] = self.vault.url + "/metadata/identity/oauth2/token"
+        self.register_cloud()
+        return self.run("login", "--identity", "--allow-no-subscriptions")
 
     def close(self):
         shutil.rmtree(self.config, ignore_errors=True)
@@ -137,6 +146,17 @@ class AzCliTests(unittest.TestCase):
         status, headers, _ = self.vault.request("GET", "/certificates?" + API, headers={"Authorization": "Bearer forged"})
         self.assertEqual(401, status)
         self.assertIn('resource="https://vault.azure.net"', headers["WWW-Authenticate"])
+
+    def test_login_with_managed_identity_through_msi_endpoint(self):
+        az = AzCli(self.vault)
+        try:
+            accounts = az.sign_in_with_managed_identity()
+            self.assertEqual("MSI", accounts[0]["user"]["assignedIdentityInfo"])
+            self.assertEqual(self.vault.tenant, accounts[0]["tenantId"])
+            listed = az.rest("get", "/certificates?" + API)
+            self.assertIn("value", listed)
+        finally:
+            az.close()
 
     # --- az rest: every step of the lifecycle -------------------------------------------------------------------
 

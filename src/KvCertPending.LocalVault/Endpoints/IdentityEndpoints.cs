@@ -41,6 +41,7 @@ internal static class IdentityEndpoints
         routes.MapGet("/{tenant}/discovery/instance", InstanceDiscoveryAsync);
         routes.MapGet(IdentitySettings.ManagedIdentityPath, AppServiceTokenAsync);
         routes.MapGet(IdentitySettings.ImdsPath, ImdsTokenAsync);
+        routes.MapPost(IdentitySettings.ImdsPath, MsiEndpointTokenAsync);
     }
 
     private static async Task TokenAsync(HttpContext context)
@@ -335,6 +336,12 @@ internal static class IdentityEndpoints
             return null;
         }
 
+        return await ReadFormAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary>The request's form, or null after answering 400 when it has none or a broken one.</summary>
+    private static async Task<IFormCollection?> ReadFormAsync(HttpContext context)
+    {
         if (!context.Request.HasFormContentType)
         {
             await OAuthErrorAsync(context, 400, "invalid_request", "AADSTS900144: The request body must be application/x-www-form-urlencoded.").ConfigureAwait(false);
@@ -412,16 +419,36 @@ internal static class IdentityEndpoints
             ? OAuthErrorAsync(context, 400, "invalid_request", "Required metadata header not specified")
             : ManagedIdentityTokenAsync(context, imds: true);
 
-    private static Task ManagedIdentityTokenAsync(HttpContext context, bool imds)
+    /// <summary>
+    /// The MSI endpoint of Cloud Shell and the VM extension: <c>POST {MSI_ENDPOINT}</c>, form <c>resource=..</c>, header
+    /// Metadata: true. What the az CLI 2.45 (<c>az login --identity</c>, through msrestazure) asks when MSI_ENDPOINT is set.
+    /// </summary>
+    private static async Task MsiEndpointTokenAsync(HttpContext context)
     {
-        var query = context.Request.Query;
-        var resource = query["resource"].ToString();
-        if (resource.Length == 0 || string.IsNullOrEmpty(query["api-version"]))
+        if (!string.Equals(context.Request.Headers["Metadata"], "true", StringComparison.OrdinalIgnoreCase))
         {
-            return OAuthErrorAsync(context, 400, "invalid_request", "The resource and api-version query parameters are required.");
+            await OAuthErrorAsync(context, 400, "invalid_request", "Required metadata header not specified").ConfigureAwait(false);
+            return;
         }
 
-        var clientId = FirstOf(query["client_id"], query["clientid"], query["msi_res_id"], query["mi_res_id"], query["object_id"]) ?? IdentitySettings.SystemAssignedId;
+        if (await ReadFormAsync(context).ConfigureAwait(false) is { } form)
+        {
+            await ManagedIdentityTokenAsync(context, imds: true, key => form[key].ToString(), apiVersionRequired: false).ConfigureAwait(false);
+        }
+    }
+
+    private static Task ManagedIdentityTokenAsync(HttpContext context, bool imds) =>
+        ManagedIdentityTokenAsync(context, imds, key => context.Request.Query[key].ToString(), apiVersionRequired: true);
+
+    private static Task ManagedIdentityTokenAsync(HttpContext context, bool imds, Func<string, string> parameter, bool apiVersionRequired)
+    {
+        var resource = parameter("resource");
+        if (resource.Length == 0 || (apiVersionRequired && parameter("api-version").Length == 0))
+        {
+            return OAuthErrorAsync(context, 400, "invalid_request", apiVersionRequired ? "The resource and api-version query parameters are required." : "The resource parameter is required.");
+        }
+
+        var clientId = FirstOf(parameter("client_id"), parameter("clientid"), parameter("msi_res_id"), parameter("mi_res_id"), parameter("object_id")) ?? IdentitySettings.SystemAssignedId;
         var (token, expiresOn) = Route.Service<TokenIssuer>(context).Issue(resource.TrimEnd('/'), clientId, context.Request.Host.Value!);
         var expires = expiresOn.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var body = new JsonObject

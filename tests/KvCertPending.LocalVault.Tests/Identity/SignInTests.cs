@@ -166,6 +166,21 @@ public sealed class SignInTests : IClassFixture<IssuedTokensVaultFixture>
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, keyVault.StatusCode);
     }
 
+    /// <summary>Cloud Shell's MSI endpoint protocol (az login --identity with MSI_ENDPOINT): POST, form resource, Metadata: true.</summary>
+    [Fact]
+    public async Task MsiEndpointPostIssuesAManagedIdentityToken()
+    {
+        FormUrlEncodedContent Form() => new(new Dictionary<string, string> { ["resource"] = TokenIssuer.KeyVaultResource });
+        using var refused = await _vault.Http.PostAsync("metadata/identity/oauth2/token", Form());
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "metadata/identity/oauth2/token") { Content = Form(), Headers = { { "Metadata", "true" } } };
+        using var response = await _vault.Http.SendAsync(request);
+        var token = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["access_token"]!.GetValue<string>();
+        using var keyVault = await _vault.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "certificates?api-version=7.6") { Headers = { { "Authorization", "Bearer " + token } } });
+        Assert.Equal(System.Net.HttpStatusCode.OK, keyVault.StatusCode);
+    }
+
     private async Task<(System.Net.HttpStatusCode Status, JsonNode Body)> SendAsync(string path, string? token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
