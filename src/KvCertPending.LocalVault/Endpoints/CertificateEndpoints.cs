@@ -23,19 +23,22 @@ internal static class CertificateEndpoints
         routes.MapDelete("/certificates/{name}", DeleteAsync);
     }
 
-    /// <summary>The bundle of a version, with the pending link when that version is the one being requested.</summary>
-    public static Task WriteBundleAsync(HttpContext context, CertificateRecord certificate, VersionRecord version, int status = 200, string? location = null, bool linkCompleted = false)
+    /// <summary>The bundle of a version, with the pending link while that version's pending object exists.</summary>
+    public static Task WriteBundleAsync(HttpContext context, CertificateRecord certificate, VersionRecord version, int status = 200, string? location = null)
     {
         var pending = Route.Service<VaultCore>(context).Database.Read(tx => tx.GetPending(certificate.Name));
-        return Route.Json(context, status, BundleView.Render(certificate, version, pending, new VaultUrls(context.Request), linkCompleted), location);
+        return Route.Json(context, status, BundleView.Render(certificate, version, pending, new VaultUrls(context.Request)), location);
     }
 
+    /// <summary>GET of the latest version (the full bundle) or of one version (<see cref="BundleView.RenderVersion"/>).</summary>
     private static Task GetAsync(HttpContext context)
     {
         var name = Route.Name(context);
         var version = Route.Value(context, "version");
         var (certificate, record) = Route.Service<VaultCore>(context).Database.Read(tx => CertificateMaintenance.Find(tx, name, version));
-        return WriteBundleAsync(context, certificate, record);
+        return string.IsNullOrEmpty(version)
+            ? WriteBundleAsync(context, certificate, record)
+            : Route.Ok(context, BundleView.RenderVersion(certificate, record, new VaultUrls(context.Request)));
     }
 
     /// <summary>

@@ -12,25 +12,36 @@ internal static class BundleView
     public const string RecoveryLevel = "Recoverable+Purgeable";
     public const int RecoverableDays = 90;
 
-    /// <summary>The full bundle: ids, cer and x5t once issued, attributes, policy, the pending link while the request is open.</summary>
-    /// <param name="linkCompleted">Also link a completed pending object (the merge 201 body does).</param>
-    public static JsonObject Render(CertificateRecord certificate, VersionRecord version, PendingRecord? pending, VaultUrls urls, bool linkCompleted = false)
+    /// <summary>
+    /// The full bundle (GET of the latest version, and the answers that return a certificate): ids, cer and x5t once
+    /// issued, attributes, policy, and the pending link for as long as this version's pending object exists, whatever
+    /// its status (it keeps answering completed with target until it is deleted).
+    /// </summary>
+    public static JsonObject Render(CertificateRecord certificate, VersionRecord version, PendingRecord? pending, VaultUrls urls)
     {
-        var json = Item(certificate, version, urls, urls.CertificateVersion(version.Name, version.Version));
-        if (version.Chain is { Count: > 0 } chain)
-        {
-            json["kid"] = urls.Key(version.Name, version.Version);
-            json["sid"] = urls.Secret(version.Name, version.Version);
-            json["cer"] = chain[0];
-        }
-
+        var json = Issued(certificate, version, urls);
         json["policy"] = Policy(certificate, urls);
-        if (pending is not null && pending.Version == version.Version && (linkCompleted || pending.Status != PendingStatus.Completed))
+        if (pending is not null && pending.Version == version.Version)
         {
             json["pending"] = new JsonObject { ["id"] = urls.Pending(certificate.Name) };
         }
 
-        AddDeleted(json, certificate, urls);
+        return json;
+    }
+
+    /// <summary>
+    /// GET of one version: a version that was never issued (its request in progress, cancelled, failed, or its pending
+    /// object deleted) is only its id and attributes; an issued one is the bundle without the pending link.
+    /// </summary>
+    public static JsonObject RenderVersion(CertificateRecord certificate, VersionRecord version, VaultUrls urls)
+    {
+        if (version.Chain is not { Count: > 0 })
+        {
+            return new JsonObject { ["id"] = urls.CertificateVersion(version.Name, version.Version), ["attributes"] = Attributes(version) };
+        }
+
+        var json = Issued(certificate, version, urls);
+        json["policy"] = Policy(certificate, urls);
         return json;
     }
 
@@ -58,6 +69,20 @@ internal static class BundleView
         var node = JsonSerializer.SerializeToNode(certificate.Policy, VaultJson.Options)!.AsObject();
         node["id"] = urls.Policy(certificate.Name);
         return node;
+    }
+
+    /// <summary>The list item of a version, with kid, sid and cer once it is issued.</summary>
+    private static JsonObject Issued(CertificateRecord certificate, VersionRecord version, VaultUrls urls)
+    {
+        var json = Item(certificate, version, urls, urls.CertificateVersion(version.Name, version.Version));
+        if (version.Chain is { Count: > 0 } chain)
+        {
+            json["kid"] = urls.Key(version.Name, version.Version);
+            json["sid"] = urls.Secret(version.Name, version.Version);
+            json["cer"] = chain[0];
+        }
+
+        return json;
     }
 
     /// <summary>Base64url SHA-1 of the DER certificate, as Key Vault writes x5t.</summary>
