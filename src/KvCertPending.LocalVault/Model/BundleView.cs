@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KvCertPending.LocalVault.Http;
@@ -31,17 +32,29 @@ internal static class BundleView
 
     /// <summary>
     /// GET of one version: a version that was never issued (its request in progress, cancelled, failed, or its pending
-    /// object deleted) is only its id and attributes; an issued one is the bundle without the pending link.
+    /// object deleted) is only its id and attributes; an issued one is the bundle without the pending link, with the
+    /// policy, or at api-version 7.2 and earlier with the certificate's subject, issuer and serial number instead.
     /// </summary>
     public static JsonObject RenderVersion(CertificateRecord certificate, VersionRecord version, VaultUrls urls)
     {
-        if (version.Chain is not { Count: > 0 })
+        if (version.Chain is not { Count: > 0 } chain)
         {
             return new JsonObject { ["id"] = urls.CertificateVersion(version.Name, version.Version), ["attributes"] = Attributes(version) };
         }
 
         var json = Issued(certificate, version, urls);
-        json["policy"] = Policy(certificate, urls);
+        if (ApiVersions.Before73(urls.ApiVersion))
+        {
+            using var leaf = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(chain[0]));
+            json["subject"] = leaf.Subject;
+            json["issuer"] = leaf.Issuer;
+            json["serialnumber"] = leaf.SerialNumber;
+        }
+        else
+        {
+            json["policy"] = Policy(certificate, urls);
+        }
+
         return json;
     }
 

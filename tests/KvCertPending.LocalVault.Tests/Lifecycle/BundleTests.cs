@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Azure.Security.KeyVault.Certificates;
 using KvCertPending.LocalVault.Tests.Infrastructure;
@@ -28,6 +29,7 @@ public sealed class BundleTests(VaultFixture fixture)
         JsonObject bundle = await GetLatestAsync(name);
         Assert.Equal($"{Vault.Raw.BaseUrl}/certificates/{name}/pending", KvAssert.Str(bundle["pending"], "id"));
         AssertIssued(bundle, issued);
+        Assert.NotNull(bundle["policy"]);
         KeyVaultCertificateWithPolicy sdk = await Vault.Certificates.GetCertificateAsync(name);
         Assert.Equal(issued, sdk.Properties.Enabled);
         Assert.Equal(issued, sdk.Cer is { Length: > 0 });
@@ -51,13 +53,12 @@ public sealed class BundleTests(VaultFixture fixture)
         string name = Names.New("vnone");
         await RequestInStateAsync(name, state);
         string id = KvAssert.Str(await GetLatestAsync(name), "id");
-        string version = id[(id.LastIndexOf('/') + 1)..];
+        string version = VersionOf(id);
 
-        RawResponse response = await Vault.Raw.GetAsync($"/certificates/{name}/{version}?api-version={apiVersion}");
-        Assert.True(response.Status == HttpStatusCode.OK, $"GET the version: {response}");
-        Assert.Equal(["attributes", "id"], response.Object.Select(p => p.Key).Order(StringComparer.Ordinal));
-        Assert.Equal(id, KvAssert.Str(response.Json, "id"));
-        Assert.False(response.Json["attributes"]!["enabled"]!.GetValue<bool>());
+        JsonObject bundle = await GetVersionAsync(name, version, apiVersion);
+        Assert.Equal(["attributes", "id"], bundle.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(id, KvAssert.Str(bundle, "id"));
+        Assert.False(bundle["attributes"]!["enabled"]!.GetValue<bool>());
 
         // The SDK reads it as a certificate without content.
         KeyVaultCertificate sdk = await Vault.Certificates.GetCertificateVersionAsync(name, version);
@@ -87,6 +88,60 @@ public sealed class BundleTests(VaultFixture fixture)
         Assert.Equal("sdk", Assert.Single(certificate.Properties.Tags, t => t.Key == "env").Value);
     }
 
+    [Theory]
+    [InlineData("7.0", CertificateClientOptions.ServiceVersion.V7_0)]
+    [InlineData("7.1", CertificateClientOptions.ServiceVersion.V7_1)]
+    [InlineData("7.2", CertificateClientOptions.ServiceVersion.V7_2)]
+    public async Task VersionGet_AtApiVersion72AndEarlier_CarriesSubjectIssuerAndSerialNumber_NoPolicyNorPending(string apiVersion, CertificateClientOptions.ServiceVersion serviceVersion)
+    {
+        (string name, string version, JsonObject latest) = await CompletedAsync(apiVersion);
+        Assert.NotNull(latest["policy"]);
+        Assert.NotNull(latest["pending"]);
+
+        JsonObject bundle = await GetVersionAsync(name, version, apiVersion);
+        using X509Certificate2 leaf = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(KvAssert.Str(bundle, "cer")));
+        Assert.Equal(leaf.Subject, KvAssert.Str(bundle, "subject"));
+        Assert.Equal(leaf.Issuer, KvAssert.Str(bundle, "issuer"));
+        Assert.NotEqual(leaf.Subject, leaf.Issuer);
+        Assert.Equal(leaf.SerialNumber, KvAssert.Str(bundle, "serialnumber"));
+        Assert.Matches("^[0-9A-F]+$", KvAssert.Str(bundle, "serialnumber"));
+        Assert.False(bundle.ContainsKey("policy"), $"policy at {apiVersion}: {bundle.ToJsonString()}");
+        Assert.False(bundle.ContainsKey("pending"), $"pending at {apiVersion}: {bundle.ToJsonString()}");
+        AssertIssued(bundle, issued: true);
+
+        // The SDK at that service version reads it.
+        using HttpClientHandler handler = TrustedCertificateHandler.Create(fixture.Server.TlsCertificate);
+        var client = new CertificateClient(fixture.Server.VaultUri, Vault.Credential, new CertificateClientOptions(serviceVersion)
+        {
+            DisableChallengeResourceVerification = true,
+            Transport = new Azure.Core.Pipeline.HttpClientTransport(handler),
+            Retry = { MaxRetries = 0 },
+        });
+        KeyVaultCertificate sdk = await client.GetCertificateVersionAsync(name, version);
+        Assert.Equal(leaf.RawData, sdk.Cer);
+        Assert.True(sdk.Properties.Enabled);
+    }
+
+    [Theory]
+    [InlineData("7.3")]
+    [InlineData("7.4")]
+    [InlineData("7.6")]
+    [InlineData("2025-07-01")]
+    public async Task VersionGet_AtApiVersion73AndLater_KeepsThePolicy_NoSubjectNorPending(string apiVersion)
+    {
+        (string name, string version, JsonObject latest) = await CompletedAsync(apiVersion);
+        Assert.NotNull(latest["pending"]);
+
+        JsonObject bundle = await GetVersionAsync(name, version, apiVersion);
+        Assert.Equal($"{Vault.Raw.BaseUrl}/certificates/{name}/policy", KvAssert.Str(bundle["policy"], "id"));
+        foreach (string absent in new[] { "subject", "issuer", "serialnumber", "pending" })
+        {
+            Assert.False(bundle.ContainsKey(absent), $"'{absent}' at {apiVersion}: {bundle.ToJsonString()}");
+        }
+
+        AssertIssued(bundle, issued: true);
+    }
+
     /// <summary>Asserts the fields only an issued version has, and the enabled attribute that goes with them.</summary>
     private static void AssertIssued(JsonObject bundle, bool issued)
     {
@@ -96,8 +151,26 @@ public sealed class BundleTests(VaultFixture fixture)
         }
 
         Assert.Equal(issued, bundle["attributes"]!["enabled"]!.GetValue<bool>());
-        Assert.NotNull(bundle["policy"]);
     }
+
+    /// <summary>A certificate issued by a simulated CA; its pending object (completed) is kept. Returns the latest GET at the api-version.</summary>
+    private async Task<(string Name, string Version, JsonObject Latest)> CompletedAsync(string apiVersion)
+    {
+        string name = Names.New("vget");
+        await RequestInStateAsync(name, "completed");
+        RawResponse latest = await Vault.Raw.GetAsync($"/certificates/{name}?api-version={apiVersion}");
+        Assert.True(latest.Status == HttpStatusCode.OK, $"GET the certificate at {apiVersion}: {latest}");
+        return (name, VersionOf(KvAssert.Str(latest.Json, "id")), latest.Object);
+    }
+
+    private async Task<JsonObject> GetVersionAsync(string name, string version, string apiVersion)
+    {
+        RawResponse response = await Vault.Raw.GetAsync($"/certificates/{name}/{version}?api-version={apiVersion}");
+        Assert.True(response.Status == HttpStatusCode.OK, $"GET version {version} at {apiVersion}: {response}");
+        return response.Object;
+    }
+
+    private static string VersionOf(string id) => id[(id.LastIndexOf('/') + 1)..];
 
     private async Task<JsonObject> GetLatestAsync(string name)
     {
