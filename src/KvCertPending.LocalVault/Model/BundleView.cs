@@ -7,24 +7,32 @@ using KvCertPending.LocalVault.Storage;
 
 namespace KvCertPending.LocalVault.Model;
 
-/// <summary>Certificate bundles, certificate items and policies as Key Vault writes them.</summary>
-internal static class BundleView
+/// <summary>Certificate bundles, certificate items and policies as Key Vault writes them, for one request's URLs and the vault's soft delete.</summary>
+internal sealed class BundleView
 {
-    public const string RecoveryLevel = "Recoverable+Purgeable";
-    public const int RecoverableDays = 90;
+    private readonly VaultUrls _urls;
+    private readonly SoftDelete _softDelete;
+
+    public BundleView(VaultUrls urls, SoftDelete softDelete)
+    {
+        _urls = urls;
+        _softDelete = softDelete;
+    }
+
+    public VaultUrls Urls => _urls;
 
     /// <summary>
     /// The full bundle (GET of the latest version, and the answers that return a certificate): ids, cer and x5t once
     /// issued, attributes, policy, and the pending link for as long as this version's pending object exists, whatever
     /// its status (it keeps answering completed with target until it is deleted).
     /// </summary>
-    public static JsonObject Render(CertificateRecord certificate, VersionRecord version, PendingRecord? pending, VaultUrls urls)
+    public JsonObject Render(CertificateRecord certificate, VersionRecord version, PendingRecord? pending)
     {
-        var json = Issued(certificate, version, urls);
-        json["policy"] = Policy(certificate, urls);
+        var json = Issued(certificate, version);
+        json["policy"] = Policy(certificate, _urls);
         if (pending is not null && pending.Version == version.Version)
         {
-            json["pending"] = new JsonObject { ["id"] = urls.Pending(certificate.Name) };
+            json["pending"] = new JsonObject { ["id"] = _urls.Pending(certificate.Name) };
         }
 
         return json;
@@ -35,15 +43,15 @@ internal static class BundleView
     /// object deleted) is only its id and attributes; an issued one is the bundle without the pending link, with the
     /// policy, or at api-version 7.2 and earlier with the certificate's subject, issuer and serial number instead.
     /// </summary>
-    public static JsonObject RenderVersion(CertificateRecord certificate, VersionRecord version, VaultUrls urls)
+    public JsonObject RenderVersion(CertificateRecord certificate, VersionRecord version)
     {
         if (version.Chain is not { Count: > 0 } chain)
         {
-            return new JsonObject { ["id"] = urls.CertificateVersion(version.Name, version.Version), ["attributes"] = Attributes(version) };
+            return new JsonObject { ["id"] = _urls.CertificateVersion(version.Name, version.Version), ["attributes"] = Attributes(version) };
         }
 
-        var json = Issued(certificate, version, urls);
-        if (ApiVersions.Before73(urls.ApiVersion))
+        var json = Issued(certificate, version);
+        if (ApiVersions.Before73(_urls.ApiVersion))
         {
             using var leaf = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(chain[0]));
             json["subject"] = leaf.Subject;
@@ -52,14 +60,14 @@ internal static class BundleView
         }
         else
         {
-            json["policy"] = Policy(certificate, urls);
+            json["policy"] = Policy(certificate, _urls);
         }
 
         return json;
     }
 
     /// <summary>A list item: id, x5t, attributes, tags (no policy, no cer).</summary>
-    public static JsonObject Item(CertificateRecord certificate, VersionRecord version, VaultUrls urls, string id)
+    public JsonObject Item(CertificateRecord certificate, VersionRecord version, string id)
     {
         var json = new JsonObject { ["id"] = id };
         if (version.Chain is { Count: > 0 } chain)
@@ -73,7 +81,7 @@ internal static class BundleView
             json["tags"] = JsonSerializer.SerializeToNode(tags);
         }
 
-        AddDeleted(json, certificate, urls);
+        AddDeleted(json, certificate);
         return json;
     }
 
@@ -85,13 +93,13 @@ internal static class BundleView
     }
 
     /// <summary>The list item of a version, with kid, sid and cer once it is issued.</summary>
-    private static JsonObject Issued(CertificateRecord certificate, VersionRecord version, VaultUrls urls)
+    private JsonObject Issued(CertificateRecord certificate, VersionRecord version)
     {
-        var json = Item(certificate, version, urls, urls.CertificateVersion(version.Name, version.Version));
+        var json = Item(certificate, version, _urls.CertificateVersion(version.Name, version.Version));
         if (version.Chain is { Count: > 0 } chain)
         {
-            json["kid"] = urls.Key(version.Name, version.Version);
-            json["sid"] = urls.Secret(version.Name, version.Version);
+            json["kid"] = _urls.Key(version.Name, version.Version);
+            json["sid"] = _urls.Secret(version.Name, version.Version);
             json["cer"] = chain[0];
         }
 
@@ -102,7 +110,8 @@ internal static class BundleView
     public static string Thumbprint(string derBase64) =>
         Base64Url(SHA1.HashData(Convert.FromBase64String(derBase64)));
 
-    private static JsonObject Attributes(VersionRecord version)
+    /// <summary>A version's attributes (its secret's too): enabled, validity, times, and the vault's recovery level.</summary>
+    public JsonObject Attributes(VersionRecord version)
     {
         var json = new JsonObject { ["enabled"] = version.Enabled };
         if (version.NotBefore is { } nbf)
@@ -117,16 +126,15 @@ internal static class BundleView
 
         json["created"] = version.Created;
         json["updated"] = version.Updated;
-        json["recoveryLevel"] = RecoveryLevel;
-        json["recoverableDays"] = RecoverableDays;
+        _softDelete.AddTo(json);
         return json;
     }
 
-    private static void AddDeleted(JsonObject json, CertificateRecord certificate, VaultUrls urls)
+    private void AddDeleted(JsonObject json, CertificateRecord certificate)
     {
         if (certificate.DeletedOn is { } deleted)
         {
-            json["recoveryId"] = urls.DeletedCertificate(certificate.Name);
+            json["recoveryId"] = _urls.DeletedCertificate(certificate.Name);
             json["deletedDate"] = deleted;
             json["scheduledPurgeDate"] = certificate.ScheduledPurgeOn;
         }
