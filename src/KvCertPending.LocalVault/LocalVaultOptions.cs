@@ -48,6 +48,13 @@ public sealed class LocalVaultOptions
     /// </summary>
     public TimeSpan SelfIssuanceDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a deleted certificate stays recoverable, in days: 90 (the default) is recoveryLevel
+    /// Recoverable+Purgeable, 7-89 CustomizedRecoverable+Purgeable. Null or 0: no soft delete (recoveryLevel
+    /// Purgeable): a delete is final and the name is free at once. Anything else stops the start.
+    /// </summary>
+    public int? SoftDeleteRetentionDays { get; set; } = 90;
+
     /// <summary>The simulation used by a named issuer that has none of its own.</summary>
     public IssuerSimulation DefaultSimulation { get; set; } = new(TimeSpan.FromSeconds(2), IssuerOutcome.Issue, HonourCancellation: true);
 }

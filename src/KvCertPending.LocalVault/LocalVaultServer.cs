@@ -65,6 +65,7 @@ public sealed class LocalVaultServer : IAsyncDisposable
     public static async Task<LocalVaultServer> StartAsync(LocalVaultOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var softDelete = new Model.SoftDelete(options.SoftDeleteRetentionDays);
         Directory.CreateDirectory(options.DataDirectory);
         var tlsCertificate = TlsCertificateFactory.LoadOrCreate(options.DataDirectory);
         var authority = LocalCertificateAuthority.LoadOrCreate(options.DataDirectory);
@@ -72,7 +73,7 @@ public sealed class LocalVaultServer : IAsyncDisposable
         var tokens = TokenIssuer.LoadOrCreate(options.DataDirectory, options.TenantId, TimeProvider.System);
         try
         {
-            var core = new VaultCore(new VaultDatabase(options.DataDirectory), keys, authority, options, TimeProvider.System);
+            var core = new VaultCore(new VaultDatabase(options.DataDirectory), keys, authority, options, softDelete, TimeProvider.System);
             var parts = new VaultParts(core, tokens, new IdentitySettings(options.TenantId, options.RequireIssuedTokens), new FaultInjector());
             var app = await BindAsync(options, tlsCertificate, parts, cancellationToken).ConfigureAwait(false);
             keys.Prime();

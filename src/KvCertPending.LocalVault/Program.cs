@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using KvCertPending.LocalVault;
 
-// dotnet run --project src/KvCertPending.LocalVault -- [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N] [--self-delay-ms N]
+// dotnet run --project src/KvCertPending.LocalVault -- [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N] [--self-delay-ms N] [--soft-delete-days N]
 var options = new LocalVaultOptions { Port = 0 };
 for (var i = 0; i < args.Length; i++)
 {
@@ -38,14 +38,18 @@ for (var i = 0; i < args.Length; i++)
             options.SelfIssuanceDelay = TimeSpan.FromMilliseconds(selfDelay);
             i++;
             break;
+        case "--soft-delete-days" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var softDeleteDays) && KvCertPending.LocalVault.Model.SoftDelete.IsValidRetention(softDeleteDays):
+            options.SoftDeleteRetentionDays = softDeleteDays;
+            i++;
+            break;
         case "--require-issued-tokens":
             options.RequireIssuedTokens = true;
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N] [--self-delay-ms N]");
+            Console.WriteLine("usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N] [--self-delay-ms N] [--soft-delete-days N]");
             return 0;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N] [--self-delay-ms N]");
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N] [--self-delay-ms N] [--soft-delete-days N]");
             return 2;
     }
 }

@@ -23,19 +23,25 @@ internal static class CertificateEndpoints
         routes.MapDelete("/certificates/{name}", DeleteAsync);
     }
 
-    /// <summary>The bundle of a version, with the pending link when that version is the one being requested.</summary>
-    public static Task WriteBundleAsync(HttpContext context, CertificateRecord certificate, VersionRecord version, int status = 200, string? location = null, bool linkCompleted = false)
+    /// <summary>Bundles for this request: its URLs and api-version, the vault's soft delete.</summary>
+    public static BundleView View(HttpContext context) => new(new VaultUrls(context.Request), Route.Service<VaultCore>(context).SoftDelete);
+
+    /// <summary>The bundle of a version, with the pending link while that version's pending object exists.</summary>
+    public static Task WriteBundleAsync(HttpContext context, CertificateRecord certificate, VersionRecord version, int status = 200, string? location = null)
     {
         var pending = Route.Service<VaultCore>(context).Database.Read(tx => tx.GetPending(certificate.Name));
-        return Route.Json(context, status, BundleView.Render(certificate, version, pending, new VaultUrls(context.Request), linkCompleted), location);
+        return Route.Json(context, status, View(context).Render(certificate, version, pending), location);
     }
 
+    /// <summary>GET of the latest version (the full bundle) or of one version (<see cref="BundleView.RenderVersion"/>).</summary>
     private static Task GetAsync(HttpContext context)
     {
         var name = Route.Name(context);
         var version = Route.Value(context, "version");
         var (certificate, record) = Route.Service<VaultCore>(context).Database.Read(tx => CertificateMaintenance.Find(tx, name, version));
-        return WriteBundleAsync(context, certificate, record);
+        return string.IsNullOrEmpty(version)
+            ? WriteBundleAsync(context, certificate, record)
+            : Route.Ok(context, View(context).RenderVersion(certificate, record));
     }
 
     /// <summary>
@@ -44,23 +50,23 @@ internal static class CertificateEndpoints
     /// </summary>
     public static Task ListAsync(HttpContext context, bool deleted, string path)
     {
-        var urls = new VaultUrls(context.Request);
+        var view = View(context);
         var includePending = string.Equals(context.Request.Query["includePending"], "true", StringComparison.OrdinalIgnoreCase);
         var window = Paging.Window(context);
         var (rows, more) = Route.Service<VaultCore>(context).Database.Read(tx => tx.ListLatest(deleted, includePending, window.Skip, window.Size));
-        var items = rows.Select(p => (JsonNode)BundleView.Item(p.Certificate, p.Latest, urls, urls.Certificate(p.Certificate.Name))).ToList();
+        var items = rows.Select(p => (JsonNode)view.Item(p.Certificate, p.Latest, view.Urls.Certificate(p.Certificate.Name))).ToList();
         return Paging.WritePageAsync(context, items, more, window, path, includePending ? "includePending=true" : null);
     }
 
     private static Task ListVersionsAsync(HttpContext context)
     {
         var name = Route.Name(context);
-        var urls = new VaultUrls(context.Request);
+        var view = View(context);
         var items = Route.Service<VaultCore>(context).Database.Read(tx =>
         {
             var (certificate, _) = CertificateMaintenance.Find(tx, name, null);
             return tx.ListVersions(name)
-                .Select(v => (JsonNode)BundleView.Item(certificate, v, urls, urls.CertificateVersion(v.Name, v.Version)))
+                .Select(v => (JsonNode)view.Item(certificate, v, view.Urls.CertificateVersion(v.Name, v.Version)))
                 .ToList();
         });
         return Paging.WriteAsync(context, items, $"/certificates/{name}/versions");
@@ -101,6 +107,6 @@ internal static class CertificateEndpoints
     {
         var name = Route.Name(context);
         var (certificate, version) = await Route.Service<CertificateMaintenance>(context).DeleteAsync(name).ConfigureAwait(false);
-        await Route.Ok(context, BundleView.Render(certificate, version, null, new VaultUrls(context.Request))).ConfigureAwait(false);
+        await Route.Ok(context, View(context).Render(certificate, version, null)).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,4 @@
-using KvCertPending.LocalVault.Http;
 using KvCertPending.LocalVault.Lifecycle;
-using KvCertPending.LocalVault.Model;
 
 namespace KvCertPending.LocalVault.Endpoints;
 
@@ -19,7 +17,7 @@ internal static class DeletedCertificateEndpoints
     {
         var name = Route.Name(context);
         var (certificate, version) = Route.Service<CertificateMaintenance>(context).GetDeleted(name);
-        return Route.Ok(context, BundleView.Render(certificate, version, null, new VaultUrls(context.Request)));
+        return Route.Ok(context, CertificateEndpoints.View(context).Render(certificate, version, null));
     }
 
     private static async Task RecoverAsync(HttpContext context)

@@ -79,7 +79,7 @@ internal static class PendingEndpoints
         var body = await VaultJson.ReadAsync<MergeCertificateBody>(context.Request).ConfigureAwait(false);
         var (certificate, version) = await Route.Service<PendingOperations>(context).MergeAsync(name, body).ConfigureAwait(false);
         var location = new VaultUrls(context.Request).CertificateLocation(certificate.Name);
-        await CertificateEndpoints.WriteBundleAsync(context, certificate, version, 201, location, linkCompleted: true).ConfigureAwait(false);
+        await CertificateEndpoints.WriteBundleAsync(context, certificate, version, 201, location).ConfigureAwait(false);
     }
 
     private static int RetryAfter(HttpContext context) => Route.Service<Lifecycle.VaultCore>(context).Options.RetryAfterSeconds;

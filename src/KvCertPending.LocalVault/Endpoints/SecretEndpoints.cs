@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using KvCertPending.LocalVault.Crypto;
 using KvCertPending.LocalVault.Http;
 using KvCertPending.LocalVault.Lifecycle;
-using KvCertPending.LocalVault.Model;
 
 namespace KvCertPending.LocalVault.Endpoints;
 
@@ -40,24 +39,15 @@ internal static class SecretEndpoints
             throw VaultErrors.Forbidden($"The private key of certificate {certificate.Name} is not exportable: its secret cannot be read.");
         }
 
-        var urls = new VaultUrls(context.Request);
-        var attributes = new JsonObject
-        {
-            ["enabled"] = record.Enabled,
-            ["nbf"] = record.NotBefore,
-            ["exp"] = record.Expires,
-            ["created"] = record.Created,
-            ["updated"] = record.Updated,
-            ["recoveryLevel"] = BundleView.RecoveryLevel,
-            ["recoverableDays"] = BundleView.RecoverableDays,
-        };
+        var view = CertificateEndpoints.View(context);
+        var urls = view.Urls;
         var body = new JsonObject
         {
             ["value"] = SecretExporter.Export(record),
             ["contentType"] = record.ContentType,
             ["id"] = urls.Secret(record.Name, record.Version),
             ["managed"] = true,
-            ["attributes"] = attributes,
+            ["attributes"] = view.Attributes(record),
             ["kid"] = urls.Key(record.Name, record.Version),
         };
         if (record.Tags is { Count: > 0 } tags)

@@ -14,6 +14,12 @@ internal static class ApiVersions
         "2025-07-01", "2026-04-01",
     };
 
+    /// <summary>
+    /// 7.0-7.2: the versions at which a version-specific GET of an issued certificate carries the certificate's
+    /// subject, issuer and serial number at the top level, and no policy.
+    /// </summary>
+    public static bool Before73(string apiVersion) => apiVersion is "7.0" or "7.1" or "7.2";
+
     public static Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         if (ManagementPath.IsManagement(context.Request.Path))

@@ -9,7 +9,6 @@ namespace KvCertPending.LocalVault.Lifecycle;
 /// <summary>Changes to an existing certificate: attributes and tags, policy, soft delete, recover, purge.</summary>
 internal sealed class CertificateMaintenance
 {
-    private static readonly TimeSpan RetentionPeriod = TimeSpan.FromDays(BundleView.RecoverableDays);
     private readonly VaultCore _core;
 
     public CertificateMaintenance(VaultCore core) => _core = core;
@@ -84,16 +83,25 @@ internal sealed class CertificateMaintenance
         });
     }
 
-    /// <summary>Soft delete: the certificate with all its versions moves to the deleted state; the pending object goes.</summary>
+    /// <summary>
+    /// Soft delete: the certificate with all its versions moves to the deleted state; the pending object goes. In a
+    /// vault without soft delete the certificate is purged at once (the answer shows it as it was, not deleted).
+    /// </summary>
     public async Task<(CertificateRecord Certificate, VersionRecord Version)> DeleteAsync(string name)
     {
         using var held = await _core.Locks.TryEnterAsync(name).ConfigureAwait(false) ?? throw VaultErrors.ConcurrentCertificateChange(name);
         return _core.Database.Write(tx =>
         {
             var (certificate, latest) = Find(tx, name, null);
+            if (_core.SoftDelete.RetentionDays is not { } days)
+            {
+                tx.PurgeCertificate(name);
+                return (certificate, latest);
+            }
+
             var now = _core.Now;
             certificate.DeletedOn = now.ToUnixTimeSeconds();
-            certificate.ScheduledPurgeOn = now.Add(RetentionPeriod).ToUnixTimeSeconds();
+            certificate.ScheduledPurgeOn = now.AddDays(days).ToUnixTimeSeconds();
             tx.PutCertificate(certificate);
             tx.DeletePending(name);
             return (certificate, latest);

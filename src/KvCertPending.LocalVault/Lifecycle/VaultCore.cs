@@ -1,17 +1,19 @@
 using KvCertPending.LocalVault.Crypto;
+using KvCertPending.LocalVault.Model;
 using KvCertPending.LocalVault.Storage;
 
 namespace KvCertPending.LocalVault.Lifecycle;
 
-/// <summary>What every lifecycle operation needs: the store, keys, the local CA, per-name locks, the clock.</summary>
+/// <summary>What every lifecycle operation needs: the store, keys, the local CA, soft delete, per-name locks, the clock.</summary>
 internal sealed class VaultCore
 {
-    public VaultCore(VaultDatabase database, IKeyFactory keys, LocalCertificateAuthority authority, LocalVaultOptions options, TimeProvider time)
+    public VaultCore(VaultDatabase database, IKeyFactory keys, LocalCertificateAuthority authority, LocalVaultOptions options, SoftDelete softDelete, TimeProvider time)
     {
         Database = database;
         Keys = keys;
         Authority = authority;
         Options = options;
+        SoftDelete = softDelete;
         Time = time;
     }
 
@@ -22,6 +24,8 @@ internal sealed class VaultCore
     public LocalCertificateAuthority Authority { get; }
 
     public LocalVaultOptions Options { get; }
+
+    public SoftDelete SoftDelete { get; }
 
     public TimeProvider Time { get; }
 

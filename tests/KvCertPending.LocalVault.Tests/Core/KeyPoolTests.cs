@@ -137,29 +137,7 @@ public sealed class KeyPoolTests
     [InlineData("--key-pool-threads", "0", "Unknown or incomplete argument '--key-pool-threads'")]
     public async Task TheCommandLineRefusesABadPoolSettingBeforeStarting(string option, string value, string message)
     {
-        var directory = Infrastructure.VaultHost.NewDataDirectory();
-        try
-        {
-            var host = Environment.ProcessPath is { } path && System.IO.Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-            var start = new System.Diagnostics.ProcessStartInfo(host) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var argument in new[] { System.IO.Path.Combine(AppContext.BaseDirectory, "KvCertPending.LocalVault.dll"), "--data", directory, option, value })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var process = System.Diagnostics.Process.Start(start)!;
-            var error = process.StandardError.ReadToEndAsync();
-            var output = process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync().WaitAsync(FillLimit);
-            Assert.Equal(2, process.ExitCode);
-            Assert.Contains(message, await error, StringComparison.Ordinal);
-            Assert.DoesNotContain("listening", await output, StringComparison.OrdinalIgnoreCase);
-            Assert.False(File.Exists(System.IO.Path.Combine(directory, "vault.db")), "the vault started despite the bad setting");
-        }
-        finally
-        {
-            Infrastructure.VaultHost.DeleteDataDirectory(directory);
-        }
+        await Infrastructure.VaultHost.AssertCommandLineRefusedAsync(message, option, value);
     }
 
     private static KeyPoolOptions Options(params (string Spec, int Size)[] sizes)

@@ -6,10 +6,17 @@ namespace KvCertPending.LocalVault.Tests.Infrastructure;
 /// One in-process local vault on a free port with a fresh data folder (deleted on dispose), shared by the tests of a
 /// collection. Tests use unique certificate and issuer names, so they never see each other's objects.
 /// </summary>
-public sealed class VaultFixture : IAsyncLifetime
+public sealed class VaultFixture : IAsyncLifetime, IAsyncDisposable
 {
+    private readonly Action<LocalVaultOptions>? configure;
     private LocalVaultServer? server;
     private VaultConnection? connection;
+
+    public VaultFixture()
+    {
+    }
+
+    private VaultFixture(Action<LocalVaultOptions> configure) => this.configure = configure;
 
     public string DataDirectory { get; } = VaultHost.NewDataDirectory();
 
@@ -17,9 +24,25 @@ public sealed class VaultFixture : IAsyncLifetime
 
     internal VaultConnection Vault => connection ?? throw new InvalidOperationException("Not started.");
 
+    /// <summary>A started vault of a test's own, with options of its own (on top of the tests' settings); dispose it.</summary>
+    public static async Task<VaultFixture> StartAsync(Action<LocalVaultOptions> configure)
+    {
+        var fixture = new VaultFixture(configure);
+        try
+        {
+            await fixture.InitializeAsync();
+            return fixture;
+        }
+        catch
+        {
+            await fixture.DisposeAsync();
+            throw;
+        }
+    }
+
     public async Task InitializeAsync()
     {
-        server = await VaultHost.StartAsync(DataDirectory);
+        server = await VaultHost.StartAsync(DataDirectory, configure);
         connection = new VaultConnection(server);
     }
 
@@ -33,6 +56,8 @@ public sealed class VaultFixture : IAsyncLifetime
 
         VaultHost.DeleteDataDirectory(DataDirectory);
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 }
 
 /// <summary>The pending lifecycle: scenarios, shapes, CA outcomes.</summary>

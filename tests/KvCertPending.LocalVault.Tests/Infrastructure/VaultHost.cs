@@ -13,8 +13,10 @@ internal static class VaultHost
         return path;
     }
 
-    public static Task<LocalVaultServer> StartAsync(string dataDirectory) =>
-        LocalVaultServer.StartAsync(new LocalVaultOptions
+    /// <summary>Starts a vault with the tests' settings, then <paramref name="configure"/>'s (a test's own options).</summary>
+    public static Task<LocalVaultServer> StartAsync(string dataDirectory, Action<LocalVaultOptions>? configure = null)
+    {
+        var options = new LocalVaultOptions
         {
             Port = 0,
             DataDirectory = dataDirectory,
@@ -22,7 +24,31 @@ internal static class VaultHost
             LogRequests = false,
             DefaultSimulation = new IssuerSimulation(ShortDelay, IssuerOutcome.Issue, HonourCancellation: true),
             SelfIssuanceDelay = ShortDelay,
-        });
+        };
+        configure?.Invoke(options);
+        return LocalVaultServer.StartAsync(options);
+    }
+
+    /// <summary>
+    /// Runs the vault process with a bad command-line setting (after --data): it must stop with exit code 2 and
+    /// <paramref name="message"/> on stderr before it listens or creates its database.
+    /// </summary>
+    public static async Task AssertCommandLineRefusedAsync(string message, params string[] arguments)
+    {
+        string directory = NewDataDirectory();
+        try
+        {
+            var (exitCode, output, error) = await Reliability.VaultProcess.RunToExitAsync(TimeSpan.FromSeconds(60), ["--data", directory, .. arguments]);
+            Xunit.Assert.Equal(2, exitCode);
+            Xunit.Assert.Contains(message, error, StringComparison.Ordinal);
+            Xunit.Assert.DoesNotContain("listening", output, StringComparison.OrdinalIgnoreCase);
+            Xunit.Assert.False(File.Exists(Path.Combine(directory, "vault.db")), "the vault started despite the bad setting");
+        }
+        finally
+        {
+            DeleteDataDirectory(directory);
+        }
+    }
 
     public static void DeleteDataDirectory(string path)
     {

@@ -28,20 +28,10 @@ internal sealed class VaultProcess : IDisposable
 
     public int Id => process.Id;
 
-    public static async Task<VaultProcess> StartAsync(string dataDirectory)
+    /// <summary>Starts the vault on a free port in <paramref name="dataDirectory"/>, with more command-line arguments if given.</summary>
+    public static async Task<VaultProcess> StartAsync(string dataDirectory, params string[] arguments)
     {
-        string host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-        var start = new ProcessStartInfo(host)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "KvCertPending.LocalVault.dll"));
-        start.ArgumentList.Add("--port");
-        start.ArgumentList.Add("0");
-        start.ArgumentList.Add("--data");
-        start.ArgumentList.Add(dataDirectory);
+        ProcessStartInfo start = StartInfo(["--port", "0", "--data", dataDirectory, .. arguments]);
 
         var lines = new List<string>();
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -104,6 +94,25 @@ internal sealed class VaultProcess : IDisposable
         }
     }
 
+    /// <summary>Runs the vault with these arguments until it exits by itself (bounded by <paramref name="limit"/>): its exit code and what it wrote.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToExitAsync(TimeSpan limit, params string[] arguments)
+    {
+        using Process process = Process.Start(StartInfo(arguments))!;
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(limit).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            KillAndWait(process);
+            throw;
+        }
+
+        return (process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
+    }
+
     /// <summary>SIGKILL: no shutdown code runs.</summary>
     public void Kill() => KillAndWait(process);
 
@@ -112,6 +121,25 @@ internal sealed class VaultProcess : IDisposable
         KillAndWait(process);
         process.Dispose();
         TlsCertificate.Dispose();
+    }
+
+    /// <summary>The built KvCertPending.LocalVault.dll run with dotnet (as `dotnet run` would), its output redirected.</summary>
+    private static ProcessStartInfo StartInfo(IEnumerable<string> arguments)
+    {
+        string host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        var start = new ProcessStartInfo(host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "KvCertPending.LocalVault.dll"));
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
     }
 
     private static void KillAndWait(Process process)
