@@ -126,7 +126,7 @@ function Find-PythonClients {
     # on PATH. Where either is missing, installs both with apt-get (as root, or with sudo that needs no password).
     # Returns the interpreter, or $null after saying why the Python suite cannot run here.
     $python = if (Test-Path '/usr/bin/python3') { '/usr/bin/python3' } else { (Get-Command python3 -ErrorAction SilentlyContinue).Source }
-    $ready = { $python -and (& $python -c 'import azure.keyvault.certificates, azure.identity' 2>$null; $LASTEXITCODE -eq 0) -and (Get-Command az -ErrorAction SilentlyContinue) }
+    $ready = { $python -and $(& $python -c 'import azure.keyvault.certificates, azure.identity' 2>$null; $LASTEXITCODE -eq 0) -and (Get-Command az -ErrorAction SilentlyContinue) }
     if (& $ready) {
         return $python
     }
@@ -135,7 +135,7 @@ function Find-PythonClients {
     # apt-get itself as root; else through sudo -n (never a password prompt); else nothing.
     $apt = if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) { $null }
         elseif ((& id -u) -eq '0') { @('apt-get') }
-        elseif ((Get-Command sudo -ErrorAction SilentlyContinue) -and (& sudo -n true 2>$null; $LASTEXITCODE -eq 0)) { @('sudo', '-n', 'apt-get') }
+        elseif ((Get-Command sudo -ErrorAction SilentlyContinue) -and $(& sudo -n true 2>$null; $LASTEXITCODE -eq 0)) { @('sudo', '-n', 'apt-get') }
         else { $null }
     if (-not $apt) {
         Write-Warning "Python suite skipped: it needs Debian's $($packages -join ' and ') (the Azure SDK for Python and the az CLI), and apt-get is not available here (or needs a password). Install them and run again."
@@ -182,7 +182,8 @@ foreach ($step in $Task) {
         'Test' {
             $arguments = @('test', $solution, '--configuration', $Configuration)
             if ($TestFilter) { $arguments += '--filter', $TestFilter }
-            if ($Suite -contains 'xunit') { Invoke-Dotnet $arguments }
+            # dotnet test builds the solution; without the xunit suite, build it for the others.
+            if ($Suite -contains 'xunit') { Invoke-Dotnet $arguments } else { Invoke-Dotnet 'build', $solution, '--configuration', $Configuration }
             if ($Suite -contains 'Pester') { Invoke-PesterTests }
             if ($Suite -contains 'Python') { Invoke-PythonTests }
         }
