@@ -8,8 +8,8 @@ import time
 import unittest
 
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
-from azure.keyvault.certificates import (ApiVersion, CertificateOperation, CertificatePolicy, KeyVaultCertificate,
-                                         WellKnownIssuerNames)
+from azure.keyvault.certificates import (ApiVersion, CertificateContentType, CertificateOperation, CertificatePolicy,
+                                         KeyVaultCertificate, WellKnownIssuerNames)
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
@@ -192,6 +192,25 @@ class LifecycleTests(VaultTestCase):
                                   "A new certificate can not be created or imported while a pending certificate's "
                                   "status is inProgress")
         self.assertEqual(before.request_id, self.client.get_certificate_operation(name).request_id)
+
+    def test_import_while_a_request_is_in_progress_is_409_and_replaces_it_once_deleted(self):
+        name = new_name("import")
+        self.create(name, WellKnownIssuerNames.unknown)
+        pem, certificate = vaulttest.self_signed_pem(name + ".python.test")
+        policy = CertificatePolicy(issuer_name="Unknown", subject="CN=%s.python.test" % name,
+                                   content_type=CertificateContentType.pem)
+
+        with self.assertRaises(ResourceExistsError) as raised:
+            self.client.import_certificate(name, pem, policy=policy)
+        self.assert_service_error(raised.exception, 409, "Conflict", "while a pending certificate's status is "
+                                                                     "inProgress")
+
+        self.client.delete_certificate_operation(name)
+        # The SDK sends the PEM bytes base64-encoded, as it does every import (the service accepts both forms).
+        imported = self.client.import_certificate(name, pem, policy=policy)
+        self.assertEqual(certificate.fingerprint(hashes.SHA1()), imported.properties.x509_thumbprint)
+        self.assertTrue(imported.properties.enabled)
+        self.assertEqual(CertificateContentType.pem, imported.policy.content_type)
 
     def test_merge_while_an_issuer_request_is_in_progress_is_403_and_allowed_once_cancelled(self):
         self.simulate(delay_seconds=30, honour_cancellation=True)

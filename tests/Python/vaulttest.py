@@ -215,6 +215,25 @@ class TestCa:
         return leaf, [leaf.public_bytes(serialization.Encoding.DER), self.root.public_bytes(serialization.Encoding.DER)]
 
 
+def self_signed_pem(common_name):
+    """A certificate and its private key, PEM (what an import of content type application/x-pem-file takes), and the
+    certificate."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder()
+                   .subject_name(name).issuer_name(name)
+                   .public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=30))
+                   .sign(key, hashes.SHA256()))
+    pem = (certificate.public_bytes(serialization.Encoding.PEM)
+           + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                               serialization.NoEncryption()))
+    return pem, certificate
+
+
 def _requested_extensions(csr):
     return [extension for extension in csr.extensions if not isinstance(extension.value, x509.BasicConstraints)]
 
