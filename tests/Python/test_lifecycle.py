@@ -31,6 +31,15 @@ class LifecycleTests(VaultTestCase):
         """The DigiCert issuer's next requests: a delay, then the outcome (through the management endpoint)."""
         self.vault.set_issuer_simulation(self.issuer, delay_seconds, outcome, honour_cancellation)
 
+    def create_self(self, name, delay_seconds):
+        """A Self create while the Self delay is `delay_seconds` (each request keeps the delay it was created with;
+        the vault's short delay is back for the next ones)."""
+        self.vault.set_issuer_simulation("Self", delay_seconds)
+        try:
+            return self.create(name, WellKnownIssuerNames.self)
+        finally:
+            self.vault.set_issuer_simulation("Self", vaulttest.SELF_DELAY_MS / 1000)
+
     def create(self, name, issuer_name, subject=None, **policy):
         policy = CertificatePolicy(issuer_name=issuer_name, subject=subject or "CN=%s.python.test" % name, **policy)
         return self.client.begin_create_certificate(name, policy, _polling_interval=0.1)
@@ -67,7 +76,8 @@ class LifecycleTests(VaultTestCase):
 
     def test_create_with_self_is_in_progress_then_completes_self_signed(self):
         name = new_name("self")
-        poller = self.create(name, WellKnownIssuerNames.self)
+        # Long enough that the GET right after the create sees inProgress on a loaded machine.
+        poller = self.create_self(name, delay_seconds=1)
         operation = self.client.get_certificate_operation(name)
         self.assert_in_progress(operation, "Self")
 
@@ -93,7 +103,7 @@ class LifecycleTests(VaultTestCase):
         self.assert_in_progress(self.client.get_certificate_operation(name), "Unknown", MERGE_DETAILS)
 
     def test_create_with_digicert_issuer_is_in_progress_then_completed_by_its_ca(self):
-        self.simulate(delay_seconds=0.5)
+        self.simulate(delay_seconds=1)
         name = new_name("digicert")
         poller = self.create(name, self.issuer, certificate_type="OV-SSL")
         operation = self.client.get_certificate_operation(name)
@@ -258,13 +268,8 @@ class LifecycleTests(VaultTestCase):
         self.assert_service_error(raised.exception, 403, "Forbidden", "Pending status must be in progress")
 
     def test_cancel_a_self_request_within_its_delay_reaches_cancelled(self):
-        # Self requests created while the Self delay is 10 s (each request keeps the delay it was created with).
-        self.vault.set_issuer_simulation("Self", 10)
-        try:
-            name = new_name("selfcancel")
-            poller = self.create(name, WellKnownIssuerNames.self)
-        finally:
-            self.vault.set_issuer_simulation("Self", vaulttest.SELF_DELAY_MS / 1000)
+        name = new_name("selfcancel")
+        poller = self.create_self(name, delay_seconds=10)
 
         requested = self.client.cancel_certificate_operation(name)
 
