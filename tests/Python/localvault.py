@@ -1,6 +1,7 @@
 """Starts and stops a local vault (the built KvCertPending.LocalVault) for the Python suites, and talks to its
 management endpoints. Nothing here disables TLS verification: clients trust exactly the vault's own certificate."""
 
+import atexit
 import json
 import os
 import re
@@ -68,6 +69,7 @@ class LocalVault:
     def start(self, timeout=60):
         command = vault_command() + ["--port", str(self.port), "--data", self.data] + self.arguments
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        atexit.register(self.stop)  # a run that ends without stopping it (an interrupt) still stops the vault
         ready = threading.Event()
 
         def drain():
@@ -101,6 +103,7 @@ class LocalVault:
         if self.process:
             self._drain.join(10)
             self.process.stdout.close()
+            atexit.unregister(self.stop)
         shutil.rmtree(self.data, ignore_errors=True)
 
     def ssl_context(self):

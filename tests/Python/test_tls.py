@@ -10,7 +10,6 @@ certificate error without it. Verification is never switched off.
   verify" (aiohttp issue 6828), so that default would prove nothing here."""
 
 import asyncio
-import contextlib
 import ssl
 import unittest
 
@@ -31,12 +30,9 @@ class TrustTests(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls._stack = contextlib.ExitStack()
-        cls.vault = cls._stack.enter_context(LocalVault("--self-delay-ms", str(vaulttest.SELF_DELAY_MS)))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._stack.close()
+        cls.vault = LocalVault("--self-delay-ms", str(vaulttest.SELF_DELAY_MS))
+        cls.addClassCleanup(cls.vault.stop)
+        cls.vault.start()
 
     def setUp(self):
         # A fresh client's first request is the vault's challenge (not a token request) only while the SDK's

@@ -248,19 +248,13 @@ class VaultTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls._stack = contextlib.ExitStack()
-        try:
-            cls.vault = cls._stack.enter_context(LocalVault(*cls.vault_arguments))
-            cls._stack.enter_context(trust_only(cls.vault.certificate_path, "REQUESTS_CA_BUNDLE"))
-            cls.credential = cls._stack.enter_context(secret_credential(cls.vault))
-            cls.client = cls._stack.enter_context(certificate_client(cls.vault, cls.credential))
-        except BaseException:
-            cls._stack.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._stack.close()
+        # A class cleanup runs even when setUpClass (a subclass's too) fails after the vault started.
+        stack = contextlib.ExitStack()
+        cls.addClassCleanup(stack.close)
+        cls.vault = stack.enter_context(LocalVault(*cls.vault_arguments))
+        stack.enter_context(trust_only(cls.vault.certificate_path, "REQUESTS_CA_BUNDLE"))
+        cls.credential = stack.enter_context(secret_credential(cls.vault))
+        cls.client = stack.enter_context(certificate_client(cls.vault, cls.credential))
 
     def assert_service_error(self, error, status, code=None, message_part=None):
         """An HttpResponseError with the service's status, error code and (part of its) message."""
