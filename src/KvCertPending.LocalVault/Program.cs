@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using KvCertPending.LocalVault;
+using KvCertPending.LocalVault.Hosting;
+using KvCertPending.LocalVault.Identity;
 
 // dotnet run --project src/KvCertPending.LocalVault -- [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N] [--self-delay-ms N] [--soft-delete-days N]
 var options = new LocalVaultOptions { Port = 0 };
@@ -83,12 +85,18 @@ catch (UnauthorizedAccessException e)
 }
 
 await using var running = server;
+
+// The managed-identity secret (new at every start) is never printed: it goes to an owner-only file in the data folder,
+// written before the URL is printed, so whoever reads the URL finds the file; the path is printed (IDENTITY_HEADER).
+var headerFile = Path.Combine(Path.GetFullPath(options.DataDirectory), IdentitySettings.ManagedIdentityHeaderFileName);
+PemCertificateFiles.WriteOwnerOnly(headerFile, server.ManagedIdentityHeader);
 Console.WriteLine($"Local vault listening on {server.VaultUri}");
 Console.WriteLine($"Data folder:              {Path.GetFullPath(options.DataDirectory)}");
 Console.WriteLine($"TLS certificate (PEM):    {server.TlsCertificatePemPath}");
 Console.WriteLine($"Local CA root (PEM):      {server.CaCertificatePemPath}");
 Console.WriteLine($"Tenant (401 challenge):   {server.TenantId}");
 Console.WriteLine($"Token endpoint:           {server.VaultUri}{server.TenantId}/oauth2/v2.0/token (AuthorityHost = {server.VaultUri})");
+Console.WriteLine($"Managed identity:         IDENTITY_ENDPOINT={server.ManagedIdentityEndpoint}, IDENTITY_HEADER in {headerFile}");
 Console.WriteLine(options.RequireIssuedTokens
     ? "Only tokens issued by this vault are accepted. Press Ctrl+C to stop."
     : "Any bearer token is accepted (tokens are not validated). Press Ctrl+C to stop.");

@@ -1,6 +1,7 @@
 """Starts and stops a local vault (the built KvCertPending.LocalVault) for the Python suites, and talks to its
 management endpoints. Nothing here disables TLS verification: clients trust exactly the vault's own certificate."""
 
+import atexit
 import json
 import os
 import re
@@ -53,9 +54,22 @@ class LocalVault:
     def ca_root_path(self):
         return os.path.join(self.data, "ca-root.pem")
 
+    @property
+    def managed_identity_endpoint(self):
+        """The App Service style managed-identity endpoint: what IDENTITY_ENDPOINT points at."""
+        return self.url + "/_localvault/identity/token"
+
+    @property
+    def managed_identity_header(self):
+        """This run's secret for IDENTITY_HEADER: the vault writes it to its data folder (owner-only) before it prints
+        its URL, and never prints it."""
+        with open(os.path.join(self.data, "managed-identity-header"), encoding="ascii") as file:
+            return file.read().strip()
+
     def start(self, timeout=60):
         command = vault_command() + ["--port", str(self.port), "--data", self.data] + self.arguments
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        atexit.register(self.stop)  # a run that ends without stopping it (an interrupt) still stops the vault
         ready = threading.Event()
 
         def drain():
@@ -71,7 +85,8 @@ class LocalVault:
                     ready.set()
             ready.set()
 
-        threading.Thread(target=drain, daemon=True).start()
+        self._drain = threading.Thread(target=drain, daemon=True)
+        self._drain.start()
         if not ready.wait(timeout) or not self.url:
             self.stop()
             raise RuntimeError("The local vault did not start:\n" + "\n".join(self.log))
@@ -84,6 +99,11 @@ class LocalVault:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(30)
+        if self.process:
+            self._drain.join(10)
+            self.process.stdout.close()
+            atexit.unregister(self.stop)
         shutil.rmtree(self.data, ignore_errors=True)
 
     def ssl_context(self):
@@ -91,16 +111,16 @@ class LocalVault:
 
     def request(self, method, path, body=None, headers=None):
         """A raw HTTPS request to the vault (management paths, or Key Vault paths with a bearer header given).
-        Returns (status, headers, parsed JSON or None)."""
+        Returns (status, headers, body): the body parsed when it is JSON, else its text (None when empty)."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.url + path, data=data, method=method, headers=dict(headers or {}))
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
             with urllib.request.urlopen(request, context=self.ssl_context(), timeout=30) as response:
-                return response.status, response.headers, _json(response.read())
+                return response.status, response.headers, _body(response.headers, response.read())
         except urllib.error.HTTPError as error:
-            return error.code, error.headers, _json(error.read())
+            return error.code, error.headers, _body(error.headers, error.read())
 
     def set_issuer_simulation(self, issuer, delay_seconds=0.3, outcome="issue", honour_cancellation=True):
         status, _, body = self.request("PUT", "/_localvault/simulations/" + issuer,
@@ -116,5 +136,9 @@ class LocalVault:
         return body["x5c"]
 
 
-def _json(data):
-    return json.loads(data) if data else None
+def _body(headers, data):
+    if not data:
+        return None
+    if (headers.get("Content-Type") or "").startswith("application/json"):
+        return json.loads(data)
+    return data.decode("utf-8")

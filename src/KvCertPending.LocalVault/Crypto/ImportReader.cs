@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using KvCertPending.LocalVault.Http;
 
 namespace KvCertPending.LocalVault.Crypto;
@@ -29,7 +30,7 @@ internal sealed class ImportReader : IDisposable
 
         try
         {
-            var content = pem || value.TrimStart().StartsWith("-----BEGIN", StringComparison.Ordinal) ? ReadPem(value, password) : ReadPfx(value, password);
+            var content = pem || IsPemText(value) ? ReadPem(PemText(value), password) : ReadPfx(value, password);
             try
             {
                 content.Certificates.ForEach(ChainParser.EnsureReadable);
@@ -80,6 +81,25 @@ internal sealed class ImportReader : IDisposable
         copy.ImportPkcs8PrivateKey(key.ExportPkcs8PrivateKey(), out _);
         key.Dispose();
         return new ImportReader(copy, all, withKey);
+    }
+
+    private static bool IsPemText(string value) => value.TrimStart().StartsWith("-----BEGIN", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The PEM text of a PEM import: the value itself, or the value base64-decoded, as the service accepts both ("PEM
+    /// content or Base64 encoded PEM content"); the Python SDK (and so the az CLI) always base64-encodes the bytes.
+    /// </summary>
+    private static string PemText(string value)
+    {
+        if (IsPemText(value))
+        {
+            return value;
+        }
+
+        var bytes = new byte[value.Length];
+        return Convert.TryFromBase64String(value, bytes, out var length) && Encoding.UTF8.GetString(bytes, 0, length) is var text && IsPemText(text)
+            ? text
+            : value;
     }
 
     private static ImportReader ReadPem(string value, string? password)

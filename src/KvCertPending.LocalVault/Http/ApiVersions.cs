@@ -5,11 +5,12 @@ internal static class ApiVersions
 {
     /// <summary>
     /// 7.0-7.6, the dated versions, and the previews current SDKs send
-    /// (Azure.Security.KeyVault.Certificates 4.10.0 knows 7.0-7.6, 7.6-preview.2, 2025-07-01 and 2026-04-01).
+    /// (Azure.Security.KeyVault.Certificates 4.10.0 knows 7.0-7.6, 7.6-preview.2, 2025-07-01 and 2026-04-01), and the
+    /// first GA version, 2016-10-01, which the service still serves and the Python SDK offers (ApiVersion.V2016_10_01).
     /// </summary>
     public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
     {
-        "7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6",
+        "2016-10-01", "7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6",
         "7.3-preview", "7.4-preview.1", "7.5-preview.1", "7.6-preview.1", "7.6-preview.2",
         "2025-07-01", "2026-04-01",
     };

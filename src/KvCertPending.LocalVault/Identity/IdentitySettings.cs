@@ -14,6 +14,12 @@ internal sealed class IdentitySettings
     /// <summary>IMDS-style endpoint (reached with AZURE_POD_IDENTITY_AUTHORITY_HOST = the vault URI).</summary>
     public const string ImdsPath = "/metadata/identity/oauth2/token";
 
+    /// <summary>
+    /// The file in the data folder where the command-line vault writes <see cref="ManagedIdentityHeader"/> at every
+    /// start (owner-only, like the key files), so a client in another process can set IDENTITY_HEADER from it.
+    /// </summary>
+    public const string ManagedIdentityHeaderFileName = "managed-identity-header";
+
     /// <summary>The object id a system-assigned managed identity gets in its tokens.</summary>
     public const string SystemAssignedId = "0b7e3f6a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
 

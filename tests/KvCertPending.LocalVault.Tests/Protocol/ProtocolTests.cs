@@ -73,6 +73,7 @@ public sealed class ProtocolTests(VaultFixture fixture)
     }
 
     [Theory]
+    [InlineData("2016-10-01")]
     [InlineData("7.0")]
     [InlineData("7.1")]
     [InlineData("7.2")]

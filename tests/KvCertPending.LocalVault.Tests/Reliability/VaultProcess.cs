@@ -14,10 +14,12 @@ internal sealed class VaultProcess : IDisposable
     private const string TlsPrefix = "TLS certificate (PEM):";
 
     private readonly Process process;
+    private readonly List<string> lines;
 
-    private VaultProcess(Process process, Uri vaultUri, X509Certificate2 tlsCertificate)
+    private VaultProcess(Process process, List<string> lines, Uri vaultUri, X509Certificate2 tlsCertificate)
     {
         this.process = process;
+        this.lines = lines;
         VaultUri = vaultUri;
         TlsCertificate = tlsCertificate;
     }
@@ -27,6 +29,18 @@ internal sealed class VaultProcess : IDisposable
     public X509Certificate2 TlsCertificate { get; }
 
     public int Id => process.Id;
+
+    /// <summary>What the process has printed so far (stdout; stderr lines start with "stderr: ").</summary>
+    public IReadOnlyList<string> Output
+    {
+        get
+        {
+            lock (lines)
+            {
+                return lines.ToArray();
+            }
+        }
+    }
 
     /// <summary>Starts the vault on a free port in <paramref name="dataDirectory"/>, with more command-line arguments if given.</summary>
     public static async Task<VaultProcess> StartAsync(string dataDirectory, params string[] arguments)
@@ -84,7 +98,7 @@ internal sealed class VaultProcess : IDisposable
             }
 
             string pem = await File.ReadAllTextAsync(tlsPath ?? Path.Combine(dataDirectory, "tls-certificate.pem")).ConfigureAwait(false);
-            return new VaultProcess(process, uri, X509Certificate2.CreateFromPem(pem));
+            return new VaultProcess(process, lines, uri, X509Certificate2.CreateFromPem(pem));
         }
         catch
         {
