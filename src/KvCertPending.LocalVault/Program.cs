@@ -48,10 +48,10 @@ for (var i = 0; i < args.Length; i++)
             options.RequireIssuedTokens = true;
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N] [--self-delay-ms N] [--soft-delete-days N]");
+            Console.WriteLine(Usage);
             return 0;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N] [--self-delay-ms N] [--soft-delete-days N]");
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. {Usage}");
             return 2;
     }
 }
@@ -112,3 +112,9 @@ catch (OperationCanceledException)
 await server.StopAsync().ConfigureAwait(false);
 Console.WriteLine("Local vault stopped.");
 return 0;
+
+/// <summary>The command line.</summary>
+internal partial class Program
+{
+    private const string Usage = "usage: KvCertPending.LocalVault [--port N] [--data DIR] [--all-interfaces] [--require-issued-tokens] [--response-latency-ms N] [--key-pool SPEC=N,...] [--key-pool-threads N] [--self-delay-ms N] [--soft-delete-days N]";
+}
