@@ -133,23 +133,27 @@ function Find-PythonClients {
 
     $packages = 'python3-azure', 'azure-cli'
     # apt-get itself as root; else through sudo -n (never a password prompt); else nothing.
-    $apt = if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) { $null }
-        elseif ((& id -u) -eq '0') { @('apt-get') }
-        elseif ((Get-Command sudo -ErrorAction SilentlyContinue) -and $(& sudo -n true 2>$null; $LASTEXITCODE -eq 0)) { @('sudo', '-n', 'apt-get') }
-        else { $null }
-    if (-not $apt) {
+    $apt = @(if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) { }
+        elseif ((& id -u) -eq '0') { 'apt-get' }
+        elseif ((Get-Command sudo -ErrorAction SilentlyContinue) -and $(& sudo -n true 2>$null; $LASTEXITCODE -eq 0)) { 'sudo', '-n', 'apt-get' })
+    if ($apt.Count -eq 0) {
         Write-Warning "Python suite skipped: it needs Debian's $($packages -join ' and ') (the Azure SDK for Python and the az CLI), and apt-get is not available here (or needs a password). Install them and run again."
         return $null
     }
 
     Write-Host "> apt-get install $($packages -join ' ') (the Python suite's clients, from Debian)" -ForegroundColor Cyan
     $env:DEBIAN_FRONTEND = 'noninteractive'
+    # apt's output is kept out of this function's output (the interpreter) and shown only when it fails.
     $aptArguments = @($apt | Select-Object -Skip 1)
-    & $apt[0] @aptArguments update -qq
-    & $apt[0] @aptArguments install -y -qq --no-install-recommends @packages
+    $log = & $apt[0] @aptArguments update -qq 2>&1
+    if ($LASTEXITCODE -eq 0) {
+        $log = & $apt[0] @aptArguments install -y -qq --no-install-recommends @packages 2>&1
+    }
     if ($LASTEXITCODE -ne 0) {
+        $log | Select-Object -Last 30 | Out-Host
         throw "apt-get install $($packages -join ' ') failed with exit code $LASTEXITCODE."
     }
+    Write-Host "  installed: $(@($log | Where-Object { "$_" -match '^Setting up ' }).Count) packages"
 
     $python = '/usr/bin/python3'
     if (-not (& $ready)) {
