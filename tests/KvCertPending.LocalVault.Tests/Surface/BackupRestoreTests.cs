@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Azure;
 using Azure.Security.KeyVault.Certificates;
 using Azure.Security.KeyVault.Secrets;
+using KvCertPending.LocalVault.Crypto;
 using KvCertPending.LocalVault.Tests.Infrastructure;
 using Xunit;
 
@@ -141,7 +142,7 @@ public sealed class BackupRestoreTests(VaultFixture fixture)
         Assert.Equal(pkcs8, await PrivateKeyAsync(name, certificate.Properties.Version));
 
         // The key that seals it stays in the data folder, readable by its owner only.
-        string keyFile = Path.Combine(fixture.DataDirectory, "backup-key");
+        string keyFile = Path.Combine(fixture.DataDirectory, BackupProtector.KeyFileName);
         Assert.True(File.Exists(keyFile), "no backup key in the data folder");
         if (!OperatingSystem.IsWindows())
         {
@@ -169,7 +170,7 @@ public sealed class BackupRestoreTests(VaultFixture fixture)
         string sibling = VaultHost.NewDataDirectory();
         try
         {
-            File.Copy(Path.Combine(fixture.DataDirectory, "backup-key"), Path.Combine(sibling, "backup-key"));
+            File.Copy(Path.Combine(fixture.DataDirectory, BackupProtector.KeyFileName), Path.Combine(sibling, BackupProtector.KeyFileName));
             await using VaultFixture sameKey = await StartOwnVaultAsync(sibling);
             KeyVaultCertificateWithPolicy restored = (await sameKey.Vault.Certificates.RestoreCertificateBackupAsync(backup)).Value;
             Assert.Equal(name, restored.Name);
@@ -324,6 +325,24 @@ public sealed class BackupRestoreTests(VaultFixture fixture)
 
         // Other methods on the restore path are refused in the vault's shape.
         KvAssert.ClientError(await vault.Raw.PutAsync("/certificates/restore/backup", new JsonObject()));
+    }
+
+    [Fact]
+    public async Task ABackupKeyFileThatCannotBeRead_StopsTheStart_AndIsKept()
+    {
+        string directory = VaultHost.NewDataDirectory();
+        try
+        {
+            string keyFile = Path.Combine(directory, BackupProtector.KeyFileName);
+            await File.WriteAllTextAsync(keyFile, "not a key");
+            InvalidOperationException refused = await Assert.ThrowsAsync<InvalidOperationException>(() => VaultHost.StartAsync(directory));
+            Assert.Contains(keyFile, refused.Message, StringComparison.Ordinal);
+            Assert.Equal("not a key", await File.ReadAllTextAsync(keyFile));
+        }
+        finally
+        {
+            VaultHost.DeleteDataDirectory(directory);
+        }
     }
 
     private static void RestoreRefused(RawResponse response)
