@@ -74,7 +74,7 @@ public sealed class LocalVaultServer : IAsyncDisposable
         try
         {
             var core = new VaultCore(new VaultDatabase(options.DataDirectory), keys, authority, options, softDelete, TimeProvider.System);
-            var parts = new VaultParts(core, tokens, new IdentitySettings(options.TenantId, options.RequireIssuedTokens), new FaultInjector());
+            var parts = new VaultParts(core, tokens, new IdentitySettings(options.TenantId, options.RequireIssuedTokens), new FaultInjector(), BackupProtector.LoadOrCreate(options.DataDirectory));
             var app = await BindAsync(options, tlsCertificate, parts, cancellationToken).ConfigureAwait(false);
             keys.Prime();
             return new LocalVaultServer(app.App, app.Port, tlsCertificate, Path.Combine(options.DataDirectory, TlsCertificateFactory.CertificateFileName), keys, authority);

@@ -1,7 +1,7 @@
 """The seed's pending-certificate lifecycle through the unmodified CertificateClient (azure-keyvault-certificates)
 against one local vault process: create with Self, Unknown and a simulated DigiCert issuer; the pending object in every
 state; 409 on create while in progress; 403 on merge while an issuer request is in progress; cancel; delete; merge of
-a chain signed by a CA the test makes; every service version the SDK knows."""
+a chain signed by a CA the test makes; backup and restore; every service version the SDK knows."""
 
 import base64
 import time
@@ -340,6 +340,50 @@ class LifecycleTests(VaultTestCase):
         self.assertNotIn(name, without)
         self.assertIn(name, with_pending)
         self.assertFalse(with_pending[name].enabled)
+
+    # -- backup and restore -------------------------------------------------------------------------------------
+
+    def test_backup_then_restore_after_delete_and_purge_brings_back_every_version(self):
+        name = new_name("backup")
+        first = vaulttest.finish(self.create(name, WellKnownIssuerNames.self))
+        second = vaulttest.finish(self.create(name, WellKnownIssuerNames.self))
+        self.assertNotEqual(first.properties.version, second.properties.version)
+        versions = sorted((v.version, v.x509_thumbprint) for v in self.client.list_properties_of_certificate_versions(name))
+
+        backup = self.client.backup_certificate(name)
+
+        self.assertIsInstance(backup, bytes)
+        self.client.begin_delete_certificate(name, _polling_interval=0.1).wait()
+        self.client.purge_deleted_certificate(name)
+        with self.assertRaises(ResourceNotFoundError):
+            self.client.get_certificate(name)
+
+        restored = self.client.restore_certificate_backup(backup)
+
+        self.assertIsInstance(restored, KeyVaultCertificate)
+        self.assertEqual(name, restored.name)
+        self.assertEqual(second.properties.version, restored.properties.version)
+        self.assertEqual(bytes(second.cer), bytes(restored.cer))
+        self.assertEqual("Self", restored.policy.issuer_name)
+        self.assertEqual(versions,
+                         sorted((v.version, v.x509_thumbprint) for v in self.client.list_properties_of_certificate_versions(name)))
+        self.assertEqual(bytes(first.cer), bytes(self.client.get_certificate_version(name, first.properties.version).cer))
+
+        # Again onto the live name: 409; a blob altered in one byte: 400, and nothing changes.
+        with self.assertRaises(ResourceExistsError) as exists:
+            self.client.restore_certificate_backup(backup)
+        self.assert_service_error(exists.exception, 409, "Conflict", "certificate already exists")
+        tampered = bytearray(backup)
+        tampered[len(tampered) // 2] ^= 1
+        with self.assertRaises(HttpResponseError) as malformed:
+            self.client.restore_certificate_backup(bytes(tampered))
+        self.assert_service_error(malformed.exception, 400, "Malformed backup blob", "invalid or corrupt")
+        self.assertEqual(second.properties.version, self.client.get_certificate(name).properties.version)
+
+    def test_backup_of_a_certificate_that_does_not_exist_is_404(self):
+        with self.assertRaises(ResourceNotFoundError) as raised:
+            self.client.backup_certificate(new_name("nobackup"))
+        self.assert_service_error(raised.exception, 404, "CertificateNotFound")
 
     # -- every service version this SDK knows ---------------------------------------------------------------------
 

@@ -6,7 +6,11 @@ using KvCertPending.LocalVault.Storage;
 
 namespace KvCertPending.LocalVault.Endpoints;
 
-/// <summary>Certificates: get, list, versions, update, policy, import, soft delete.</summary>
+/// <summary>
+/// Certificates: get, list, versions, update, policy, import, soft delete, backup and restore. As on the service,
+/// <c>POST /certificates/restore</c> (two segments) is restore and <c>POST /certificates/{name}/backup</c> (three) is a
+/// backup, so a certificate named "restore" is served like any other (its backup is <c>/certificates/restore/backup</c>).
+/// </summary>
 internal static class CertificateEndpoints
 {
     public static void Map(IEndpointRouteBuilder routes)
@@ -21,6 +25,8 @@ internal static class CertificateEndpoints
         routes.MapMethods("/certificates/{name}/policy", ["PATCH"], UpdatePolicyAsync);
         routes.MapPost("/certificates/{name}/import", ImportAsync);
         routes.MapDelete("/certificates/{name}", DeleteAsync);
+        routes.MapPost("/certificates/{name}/backup", BackupAsync);
+        routes.MapPost("/certificates/restore", RestoreAsync);
     }
 
     /// <summary>Bundles for this request: its URLs and api-version, the vault's soft delete.</summary>
@@ -108,5 +114,18 @@ internal static class CertificateEndpoints
         var name = Route.Name(context);
         var (certificate, version) = await Route.Service<CertificateMaintenance>(context).DeleteAsync(name).ConfigureAwait(false);
         await Route.Ok(context, View(context).Render(certificate, version, null)).ConfigureAwait(false);
+    }
+
+    private static Task BackupAsync(HttpContext context)
+    {
+        var name = Route.Name(context);
+        return Route.Ok(context, new JsonObject { ["value"] = Route.Service<CertificateBackup>(context).Backup(name) });
+    }
+
+    private static async Task RestoreAsync(HttpContext context)
+    {
+        var body = await VaultJson.ReadAsync<RestoreCertificateBody>(context.Request).ConfigureAwait(false);
+        var (certificate, latest) = await Route.Service<CertificateBackup>(context).RestoreAsync(body.Value, new VaultUrls(context.Request)).ConfigureAwait(false);
+        await WriteBundleAsync(context, certificate, latest).ConfigureAwait(false);
     }
 }

@@ -57,11 +57,13 @@ internal static class VaultApplication
         builder.Services.AddSingleton(parts.Tokens);
         builder.Services.AddSingleton(parts.Identity);
         builder.Services.AddSingleton(parts.Faults);
+        builder.Services.AddSingleton(parts.Backups);
         builder.Services.AddSingleton<Simulations>();
         builder.Services.AddSingleton<CertificateCreation>();
         builder.Services.AddSingleton<PendingOperations>();
         builder.Services.AddSingleton<CertificateMaintenance>();
         builder.Services.AddSingleton<CertificateImport>();
+        builder.Services.AddSingleton<CertificateBackup>();
         builder.Services.AddHostedService<IssuanceWorker>();
         builder.Services.AddRouting();
 

@@ -36,6 +36,14 @@ internal static class VaultErrors
     public static VaultException ConcurrentCertificateChange(string name) =>
         new(409, "Conflict", $"There was a conflict while updating certificate {name}. Please retry the operation.");
 
+    /// <summary>A restore blob that is not a backup of this vault's key (another vault's, altered, not a backup): the service's answer to a blob it cannot open.</summary>
+    public static VaultException MalformedBackup() =>
+        new(400, "Malformed backup blob", "Backup blob contains invalid or corrupt version.");
+
+    /// <summary>Restore onto a name that exists (or is busy); <paramref name="versionId"/> is the blob's latest version id.</summary>
+    public static VaultException RestoreConflict(string versionId) =>
+        new(409, "Conflict", $"Conflict while restoring certificate {versionId} - certificate already exists or concurrent access");
+
     public static VaultException Forbidden(string message) => new(403, "Forbidden", message);
 
     public static VaultException ContactsNotFound() => new(404, "ContactsNotFound", "Contacts not found");

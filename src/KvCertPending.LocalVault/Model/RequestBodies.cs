@@ -58,3 +58,10 @@ internal sealed class UpdatePendingBody
     [JsonPropertyName("cancellation_requested")]
     public bool? CancellationRequested { get; set; }
 }
+
+/// <summary>POST /certificates/restore.</summary>
+internal sealed class RestoreCertificateBody
+{
+    [JsonPropertyName("value")]
+    public string? Value { get; set; }
+}
