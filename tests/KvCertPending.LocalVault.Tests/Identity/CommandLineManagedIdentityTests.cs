@@ -34,6 +34,12 @@ public sealed class CommandLineManagedIdentityTests : IDisposable
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
             }
 
+            // The line comes a few lines after the URL the start waits for: wait for it (bounded).
+            for (int i = 0; i < 200 && !vault.Output.Any(line => line.StartsWith("Managed identity:", StringComparison.Ordinal)); i++)
+            {
+                await Task.Delay(25);
+            }
+
             Assert.Contains(vault.Output, line => line.StartsWith("Managed identity:", StringComparison.Ordinal)
                 && line.Contains($"IDENTITY_ENDPOINT={vault.VaultUri}_localvault/identity/token", StringComparison.Ordinal)
                 && line.Contains(path, StringComparison.Ordinal));
