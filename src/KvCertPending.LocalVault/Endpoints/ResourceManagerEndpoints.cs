@@ -51,9 +51,8 @@ internal static class ResourceManagerEndpoints
     private static Task AuthorizedAsync(HttpContext context, Func<string, JsonArray> value)
     {
         var settings = Route.Service<IdentitySettings>(context);
-        var header = context.Request.Headers.Authorization.ToString();
-        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : string.Empty;
-        if (token.Length == 0)
+        var token = BearerChallenge.Token(context);
+        if (token is null)
         {
             return ErrorWriter.WriteAsync(context, 401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
         }

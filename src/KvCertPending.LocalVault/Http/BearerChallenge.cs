@@ -30,6 +30,13 @@ internal static class BearerChallenge
             : ErrorWriter.WriteAsync(context, 401, "Unauthorized", "AKV10022: Invalid audience, issuer, signature or lifetime: the bearer token was not issued by this vault.");
     }
 
+    /// <summary>The bearer token of a request's Authorization header (trimmed), or null when there is none.</summary>
+    public static string? Token(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        return BearerToken(header) is { } range ? header[range] : null;
+    }
+
     /// <summary>Where the token is in the Authorization header (trimmed), or null when there is none; the token is only
     /// copied out when it must be validated.</summary>
     private static Range? BearerToken(string value)
